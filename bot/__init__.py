@@ -1,0 +1,1 @@
+"""Everything that touches the outside world: CLI, web app, Slack, scheduler."""

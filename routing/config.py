@@ -1,0 +1,268 @@
+"""The routing config (`routing.yml`): reps, pools, ordered rules, accounts, fallback, triage.
+
+Validated by pydantic with unknown keys rejected; `routing.loader` reads the YAML and turns
+every error into file:line: field: message.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+
+from routing.conditions import Condition, parse_condition
+from routing.durations import Duration
+from routing.normalize import website_domain
+from routing.team import Pool, Rep, TimeZoneName, WorkingHours
+
+DEFAULT_SLA = timedelta(minutes=30)
+
+
+def _condition(value: Any) -> Any:
+    return parse_condition(value) if value is not None else None
+
+
+ConditionSpec = Annotated[
+    Condition,
+    BeforeValidator(_condition),
+    PlainSerializer(lambda c: repr(c), return_type=str),
+]
+
+
+class Priority(StrEnum):
+    normal = "normal"
+    high = "high"
+
+
+class Requirement(StrEnum):
+    """A skill the rep must share with the lead: the lead's language, product or industry."""
+
+    language = "language"
+    product = "product"
+    industry = "industry"
+
+
+class Rule(BaseModel):
+    """One routing rule. Rules are tried in order; the first whose `when` matches decides."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    name: str = Field(min_length=1, max_length=120)
+    when: ConditionSpec | None = Field(None, description="No `when` matches every lead")
+    pool: str | None = None
+    rep: str | None = None
+    nurture: bool = False
+    fallback: str | None = Field(None, description="Pool tried when the target has nobody free")
+    priority: Priority = Priority.normal
+    sla: Duration | None = None
+    account_owner: bool = Field(True, description="Named account owners get their accounts first")
+    require: frozenset[Requirement] = frozenset()
+    skills: frozenset[str] = Field(frozenset(), description="Tags every candidate must have")
+    tiers: frozenset[str] = Field(frozenset(), description="Only reps of these tiers")
+
+    @field_validator("skills", "tiers", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return [str(v).strip().lower() for v in value] if value is not None else value
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Rule:
+        targets = [t for t in ("pool", "rep") if getattr(self, t)] + (["nurture"] * self.nurture)
+        if len(targets) != 1:
+            raise ValueError("a rule needs exactly one of `pool`, `rep` or `nurture: true`")
+        if self.nurture and self.fallback:
+            raise ValueError("a nurture rule routes nowhere, so `fallback` makes no sense")
+        return self
+
+    @property
+    def target(self) -> str:
+        if self.nurture:
+            return "nurture"
+        return f"pool {self.pool}" if self.pool else f"rep {self.rep}"
+
+
+class Triage(BaseModel):
+    """Where a lead goes when nobody anywhere can take it: a channel humans watch."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channel: str | None = Field(None, pattern=r"^(C|G)[A-Z0-9]{2,}$|^#[a-z0-9._-]+$")
+    name: str = "triage"
+
+
+class EscalationAction(StrEnum):
+    remind = "remind"
+    pass_on = "pass"
+    open_to_pool = "open_to_pool"
+    manager = "manager"
+    leadership = "leadership"
+
+
+class EscalationStep(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    after: Duration = Field(description="Time since assignment")
+    action: EscalationAction
+    channel: str | None = Field(None, description="For leadership: where to post")
+
+
+class EscalationPolicy(BaseModel):
+    """An escalation ladder, climbed while a lead stays unclaimed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    steps: tuple[EscalationStep, ...] = Field(min_length=1)
+
+    @field_validator("steps")
+    @classmethod
+    def _ordered(cls, steps: tuple[EscalationStep, ...]) -> tuple[EscalationStep, ...]:
+        for earlier, later in itertools.pairwise(steps):
+            if later.after < earlier.after:
+                raise ValueError("escalation steps must be in order of `after`")
+        return steps
+
+
+class Permissions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    reassign: Literal["members", "managers"] = Field(
+        "members", description="Who may reassign: the owner, pool members and managers, or managers"
+    )
+
+
+class Intake(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    duplicate_window: Duration = Field(
+        timedelta(days=30),
+        description="A new lead with the email of an open lead this recent "
+        "joins it as a repeat touch",
+    )
+
+
+class RoutingConfig(BaseModel):
+    """The whole of routing.yml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1] = 1
+    timezone: TimeZoneName = Field("UTC", description="Default time zone for reps")
+    hours: WorkingHours = Field(
+        WorkingHours.model_validate({"mon-fri": "09:00-17:00"}),
+        description="Default working hours for reps",
+    )
+    sla: Duration = Field(DEFAULT_SLA, description="Default claim SLA")
+    reps: dict[str, Rep]
+    pools: dict[str, Pool]
+    rules: tuple[Rule, ...] = ()
+    accounts: dict[str, str] = Field(default_factory=dict, description="Company domain -> rep")
+    accounts_csv: str | None = Field(None, description="CSV of domain,owner (relative to config)")
+    fallback: str | None = Field(None, description="Pool that takes leads no rule placed")
+    triage: Triage = Triage()
+    managers: tuple[str, ...] = ()
+    escalation_policies: dict[str, EscalationPolicy] = Field(default_factory=dict)
+    permissions: Permissions = Permissions()
+    intake: Intake = Intake()
+
+    @field_validator("accounts", mode="before")
+    @classmethod
+    def _domains(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {website_domain(str(domain)): owner for domain, owner in value.items()}
+        return value
+
+    @model_validator(mode="after")
+    def _resolve(self) -> RoutingConfig:
+        reps = {
+            key: rep.model_copy(
+                update={
+                    "id": key,
+                    "timezone": rep.timezone or self.timezone,
+                    "hours": rep.hours or self.hours,
+                }
+            )
+            for key, rep in self.reps.items()
+        }
+        pools = {key: pool.model_copy(update={"id": key}) for key, pool in self.pools.items()}
+        object.__setattr__(self, "reps", reps)
+        object.__setattr__(self, "pools", pools)
+        self._check_references()
+        return self
+
+    def _check_references(self) -> None:
+        errors: list[tuple[tuple[str | int, ...], str]] = []
+
+        def need(kind: str, key: str | None, known: dict[str, Any], *where: str | int) -> None:
+            if key is not None and key not in known:
+                hint = ", ".join(sorted(known)[:8]) or "none defined"
+                errors.append((where, f"unknown {kind} {key!r} (known: {hint})"))
+
+        def need_person(key: str | None, *where: str | int) -> None:
+            if key is not None and key not in self.reps and key not in self.managers:
+                errors.append((where, f"unknown rep or manager {key!r}"))
+
+        seen_slack: dict[str, str] = {}
+        for key, rep in self.reps.items():
+            if rep.slack_id in seen_slack:
+                other = seen_slack[rep.slack_id]
+                errors.append((("reps", key, "slack_id"), f"{rep.slack_id} is also rep {other!r}"))
+            seen_slack.setdefault(rep.slack_id, key)
+            need_person(rep.manager, "reps", key, "manager")
+        for key, pool in self.pools.items():
+            for i, member in enumerate(pool.members):
+                need("rep", member, self.reps, "pools", key, "members", i)
+            need("pool", pool.fallback, self.pools, "pools", key, "fallback")
+            need(
+                "escalation policy",
+                pool.escalation,
+                self.escalation_policies,
+                "pools",
+                key,
+                "escalation",
+            )
+            need_person(pool.manager, "pools", key, "manager")
+        names: set[str] = set()
+        for i, rule in enumerate(self.rules):
+            if rule.name in names:
+                errors.append((("rules", i, "name"), f"another rule is called {rule.name!r}"))
+            names.add(rule.name)
+            need("pool", rule.pool, self.pools, "rules", i, "pool")
+            need("rep", rule.rep, self.reps, "rules", i, "rep")
+            need("pool", rule.fallback, self.pools, "rules", i, "fallback")
+        for domain, owner in self.accounts.items():
+            need("rep", owner, self.reps, "accounts", domain)
+        need("pool", self.fallback, self.pools, "fallback")
+        if errors:
+            raise ReferenceErrors(errors)
+
+    def pools_of(self, rep_id: str) -> list[str]:
+        return [key for key, pool in self.pools.items() if rep_id in pool.members]
+
+    def rep_by_slack_id(self, slack_id: str) -> Rep | None:
+        return next((rep for rep in self.reps.values() if rep.slack_id == slack_id), None)
+
+    def sla_for(self, rule: Rule | None, pool: Pool | None) -> timedelta:
+        if rule is not None and rule.sla is not None:
+            return rule.sla
+        if pool is not None and pool.sla is not None:
+            return pool.sla
+        return self.sla
+
+
+class ReferenceErrors(ValueError):
+    """Several dangling references at once, each as (path in the config, message)."""
+
+    def __init__(self, errors: list[tuple[tuple[str | int, ...], str]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, p))}: {m}" for p, m in errors))
+        self.errors = errors

@@ -1,0 +1,45 @@
+"""Durations as people write them in config: '90s', '5m', '2h', '1d', '1h30m'."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer
+
+_PART = re.compile(r"(\d+)\s*(d|h|m|s)")
+_UNIT_SECONDS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
+
+
+def parse_duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("a duration looks like '90s', '5m', '2h', '1d' or '1h30m'")
+    if isinstance(value, int | float):
+        return timedelta(seconds=value)
+    text = str(value).strip().lower().replace(" ", "")
+    if re.fullmatch(r"(\d+[dhms])+", text):
+        return timedelta(seconds=sum(int(n) * _UNIT_SECONDS[u] for n, u in _PART.findall(text)))
+    raise ValueError(f"cannot read duration {value!r}: write '90s', '5m', '2h', '1d' or '1h30m'")
+
+
+def format_duration(delta: timedelta) -> str:
+    """timedelta(minutes=90) -> '1h30m'; the inverse of parse_duration."""
+    seconds = int(delta.total_seconds())
+    if seconds == 0:
+        return "0s"
+    parts = []
+    for unit, size in _UNIT_SECONDS.items():
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+Duration = Annotated[
+    timedelta,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]

@@ -1,0 +1,250 @@
+"""decide(): pick the owner of a lead and say why.
+
+Pure: everything that changes (who is away, open leads, rotation position, the time) is an
+argument, and the new rotation position is part of the returned Decision for the caller to
+persist in the same transaction as the assignment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from routing.config import Priority, Requirement, RoutingConfig, Rule
+from routing.lead import Lead
+from routing.strategies import Credits, pick
+from routing.team import Pool, Rep
+from routing.trace import Exclusion, Trace
+
+Outcome = Literal["assigned", "nurture", "triage"]
+
+
+@dataclass(frozen=True)
+class RoutingState:
+    """What the database knows right now, as the engine needs it.
+
+    rotation: pool id -> rep id -> credit (see routing.strategies); missing means 0.
+    open_leads: rep id -> leads assigned and not yet closed.
+    away: rep id -> end of their time away (None: until they say /back).
+    performance: rep id -> score for the top_performer strategy (higher is better).
+    exclude: reps who already had this lead (a re-route never goes back to them).
+    """
+
+    rotation: Mapping[str, Credits] = field(default_factory=dict)
+    open_leads: Mapping[str, int] = field(default_factory=dict)
+    away: Mapping[str, datetime | None] = field(default_factory=dict)
+    performance: Mapping[str, float] = field(default_factory=dict)
+    exclude: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    owner: Rep | None
+    pool: Pool | None
+    rule: Rule | None
+    priority: Priority
+    sla: timedelta
+    reason: str
+    trace: tuple[str, ...]
+    exclusions: tuple[Exclusion, ...]
+    rotation: Credits | None = None  # the new credits of `pool`, when a rotation moved
+
+    @property
+    def owner_id(self) -> str | None:
+        return self.owner.id if self.owner else None
+
+    @property
+    def pool_id(self) -> str | None:
+        return self.pool.id if self.pool else None
+
+    @property
+    def rule_name(self) -> str | None:
+        return self.rule.name if self.rule else None
+
+
+def first_matching_rule(lead: Lead, config: RoutingConfig) -> Rule | None:
+    for rule in config.rules:
+        if rule.when is None or rule.when.matches(lead):
+            return rule
+    return None
+
+
+def decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime) -> Decision:
+    """Route one lead. `now` must be timezone-aware."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    trace = Trace()
+    rule = first_matching_rule(lead, config)
+    if rule is None:
+        trace.step("no rule matched")
+    else:
+        trace.step(rule.name)
+        if rule.nurture:
+            trace.step("nurture (stored, not routed)")
+            return _decision("nurture", None, None, rule, config, trace)
+
+    if rule is None or rule.account_owner:
+        owned = _account_owner(lead, config, state, now, trace)
+        if owned is not None:
+            return _decision("assigned", owned, None, rule, config, trace)
+
+    for pool_or_rep in _targets(rule, config):
+        if isinstance(pool_or_rep, Rep):
+            reason = exclusion_reason(pool_or_rep, lead, rule, config, state, now)
+            if reason is None:
+                trace.step(f"rep {pool_or_rep.name}")
+                return _decision("assigned", pool_or_rep, None, rule, config, trace)
+            trace.exclude(pool_or_rep, reason)
+            trace.step(f"rep {pool_or_rep.name} unavailable ({reason})")
+            continue
+        pool = pool_or_rep
+        eligible: list[Rep] = []
+        for member_id in pool.members:
+            rep = config.reps[member_id]
+            reason = exclusion_reason(rep, lead, rule, config, state, now)
+            if reason is None:
+                eligible.append(rep)
+            else:
+                trace.exclude(rep, reason, pool.id)
+        if not eligible:
+            trace.step(f"pool {pool.id}: nobody available{trace.pool_exclusions(pool.id)}")
+            continue
+        chosen, credits = pick(pool, eligible, state.rotation.get(pool.id, {}), state)
+        trace.step(f"pool {pool.id}")
+        trace.step(
+            f"{pool.strategy.value.replace('_', ' ')}: {chosen.name} was next"
+            f"{trace.pool_exclusions(pool.id)}"
+        )
+        return _decision("assigned", chosen, pool, rule, config, trace, credits)
+
+    trace.step(f"{config.triage.name} queue")
+    return _decision("triage", None, None, rule, config, trace)
+
+
+def _targets(rule: Rule | None, config: RoutingConfig) -> list[Pool | Rep]:
+    """The fallback chain: rule target -> rule fallback -> pool fallback -> global fallback."""
+    chain: list[Pool | Rep] = []
+    if rule is not None and rule.rep:
+        chain.append(config.reps[rule.rep])
+    pool_ids: list[str | None] = []
+    if rule is not None:
+        pool_ids.append(rule.pool)
+        pool_ids.append(rule.fallback)
+        if rule.pool:
+            pool_ids.append(config.pools[rule.pool].fallback)
+    pool_ids.append(config.fallback)
+    seen: set[str] = set()
+    for pool_id in pool_ids:
+        if pool_id and pool_id not in seen:
+            seen.add(pool_id)
+            chain.append(config.pools[pool_id])
+    return chain
+
+
+def _account_owner(
+    lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime, trace: Trace
+) -> Rep | None:
+    if not config.accounts:
+        return None
+    for domain in (lead.company_domain, lead.email_domain):
+        owner_id = config.accounts.get(domain) if domain else None
+        if owner_id is None:
+            continue
+        owner = config.reps[owner_id]
+        reason = exclusion_reason(owner, lead, None, config, state, now, named_account=True)
+        if reason is None:
+            trace.step(f"named account {domain}: {owner.name} owns it")
+            return owner
+        trace.exclude(owner, reason)
+        trace.step(f"named account {domain}: owner {owner.name} unavailable ({reason})")
+        return None
+    return None
+
+
+def exclusion_reason(
+    rep: Rep,
+    lead: Lead,
+    rule: Rule | None,
+    config: RoutingConfig,
+    state: RoutingState,
+    now: datetime,
+    *,
+    named_account: bool = False,
+) -> str | None:
+    """Why `rep` cannot take `lead` now, or None if they can. The first reason found wins."""
+    if not rep.active:
+        return "inactive"
+    if rep.id in state.exclude:
+        return "already had this lead"
+    if rep.id in state.away:
+        until = state.away[rep.id]
+        return "away" if until is None else f"away until {_local(until, rep)}"
+    time_off = rep.time_off_at(now)
+    if time_off is not None:
+        return f"time off until {time_off.end:%b %d}" + (
+            f" ({time_off.reason})" if time_off.reason else ""
+        )
+    if not rep.is_working(now):
+        return f"off hours ({_local(now, rep)})"
+    if rule is not None:
+        missing = _missing_skill(rep, lead, rule)
+        if missing:
+            return missing
+    if rep.capacity is not None and not named_account:
+        load = state.open_leads.get(rep.id, 0)
+        if load >= rep.capacity:
+            return f"at capacity {load}/{rep.capacity}"
+    return None
+
+
+def _missing_skill(rep: Rep, lead: Lead, rule: Rule) -> str | None:
+    for requirement in rule.require:
+        if requirement is Requirement.language and lead.language:
+            if lead.language not in rep.languages:
+                return f"does not speak {lead.language}"
+        elif requirement is Requirement.product and lead.product:
+            if lead.product.casefold() not in rep.products:
+                return f"not on product {lead.product}"
+        elif (
+            requirement is Requirement.industry
+            and lead.industry
+            and lead.industry.casefold() not in rep.industries
+        ):
+            return f"not a {lead.industry} specialist"
+    missing = rule.skills - rep.skills
+    if missing:
+        return f"lacks skill {', '.join(sorted(missing))}"
+    if rule.tiers and (rep.tier or "").lower() not in rule.tiers:
+        return f"tier {rep.tier or 'none'}"
+    return None
+
+
+def _local(moment: datetime, rep: Rep) -> str:
+    local = moment.astimezone(rep.zone)
+    return f"{local:%a %H:%M} {rep.zone.key}"
+
+
+def _decision(
+    outcome: Outcome,
+    owner: Rep | None,
+    pool: Pool | None,
+    rule: Rule | None,
+    config: RoutingConfig,
+    trace: Trace,
+    credits: Credits | None = None,
+) -> Decision:
+    return Decision(
+        outcome=outcome,
+        owner=owner,
+        pool=pool,
+        rule=rule,
+        priority=rule.priority if rule else Priority.normal,
+        sla=config.sla_for(rule, pool),
+        reason=trace.sentence(),
+        trace=tuple(trace.steps),
+        exclusions=tuple(trace.exclusions),
+        rotation=credits,
+    )

@@ -1,0 +1,185 @@
+"""Turn what people type into web forms into values rules can compare.
+
+Countries become ISO 3166-1 alpha-2 codes, languages ISO 639-1 codes, company sizes and
+revenues numbers. Each parser raises ValueError with a sentence naming what it could not read,
+so the webhook can answer 422 naming the field.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pycountry
+
+# pycountry knows English and official names and ISO codes; forms also send these.
+_COUNTRY_ALIASES = {
+    "uk": "GB",
+    "great britain": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "britain": "GB",
+    "usa": "US",
+    "u.s.": "US",
+    "u.s.a.": "US",
+    "united states of america": "US",
+    "america": "US",
+    "deutschland": "DE",
+    "españa": "ES",
+    "espana": "ES",
+    "méxico": "MX",
+    "brasil": "BR",
+    "nederland": "NL",
+    "holland": "NL",
+    "the netherlands": "NL",
+    "schweiz": "CH",
+    "suisse": "CH",
+    "svizzera": "CH",
+    "österreich": "AT",
+    "osterreich": "AT",
+    "italia": "IT",
+    "belgië": "BE",
+    "belgique": "BE",
+    "sverige": "SE",
+    "norge": "NO",
+    "danmark": "DK",
+    "suomi": "FI",
+    "polska": "PL",
+    "česko": "CZ",
+    "czechia": "CZ",
+    "éire": "IE",
+    "nippon": "JP",
+    "nihon": "JP",
+    "日本": "JP",
+    "中国": "CN",
+    "한국": "KR",
+    "korea": "KR",
+    "south korea": "KR",
+    "russia": "RU",
+    "turkey": "TR",
+    "uae": "AE",
+    "emirates": "AE",
+    "hong kong": "HK",
+    "vietnam": "VN",
+    "ivory coast": "CI",
+}
+
+_LANGUAGE_ALIASES = {
+    "deutsch": "de",
+    "français": "fr",
+    "francais": "fr",
+    "español": "es",
+    "espanol": "es",
+    "castellano": "es",
+    "italiano": "it",
+    "português": "pt",
+    "portugues": "pt",
+    "nederlands": "nl",
+    "日本語": "ja",
+    "nihongo": "ja",
+    "中文": "zh",
+    "mandarin": "zh",
+    "chinese": "zh",
+    "한국어": "ko",
+    "svenska": "sv",
+    "polski": "pl",
+}
+
+
+@lru_cache(maxsize=4096)
+def country_code(value: str) -> str:
+    """'Deutschland', 'USA', 'de', 'DEU', 'Germany' -> 'DE'."""
+    text = value.strip()
+    if not text:
+        raise ValueError("country is empty")
+    alias = _COUNTRY_ALIASES.get(text.casefold())
+    if alias:
+        return alias
+    try:
+        return pycountry.countries.lookup(text).alpha_2
+    except LookupError:
+        raise ValueError(f"unknown country {value!r} (use a name or an ISO 3166 code)") from None
+
+
+@lru_cache(maxsize=1024)
+def language_code(value: str) -> str:
+    """'French', 'français', 'fr', 'fra', 'fr-CA' -> 'fr'."""
+    text = value.strip()
+    if not text:
+        raise ValueError("language is empty")
+    alias = _LANGUAGE_ALIASES.get(text.casefold())
+    if alias:
+        return alias
+    base = re.split(r"[-_]", text)[0]  # 'fr-CA', 'pt_BR' -> the language part
+    for candidate in (text, base):
+        try:
+            language = pycountry.languages.lookup(candidate)
+        except LookupError:
+            continue
+        return getattr(language, "alpha_2", None) or language.alpha_3
+    raise ValueError(f"unknown language {value!r} (use a name or an ISO 639 code)")
+
+
+_NUMBER = r"(\d+(?:[.,]\d+)*)"
+_SUFFIX = {"": 1, "k": 1_000, "m": 1_000_000, "mm": 1_000_000, "b": 1_000_000_000, "bn": 1e9}
+
+
+def _plain_number(text: str) -> float:
+    """'1,000' -> 1000, '2.5' -> 2.5, '1.000.000' -> 1000000."""
+    if text.count(",") and not text.count("."):
+        # a comma followed by exactly two digits is a decimal comma ("2,5" never appears in sizes)
+        parts = text.split(",")
+        if len(parts) == 2 and len(parts[1]) != 3:
+            return float(parts[0] + "." + parts[1])
+        return float(text.replace(",", ""))
+    if text.count(".") > 1:
+        return float(text.replace(".", "").replace(",", "."))
+    return float(text.replace(",", ""))
+
+
+def employee_count(value: str | int | float) -> int:
+    """'500-1000' -> 500, '1,000+' -> 1000, '10k' -> 10000, 250 -> 250.
+
+    A range reads as its lower bound: forms offer brackets such as '1001-5000', and the lower
+    bound is the size the company is known to have.
+    """
+    if isinstance(value, bool):
+        raise ValueError("employees must be a number or a range such as '500-1000'")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("employees cannot be negative")
+        return int(value)
+    text = value.strip().lower().replace(" ", "")
+    match = re.fullmatch(_NUMBER + r"(k|m)?(?:[-–]" + _NUMBER + r"(k|m)?|\+)?(?:employees)?", text)
+    if not match:
+        raise ValueError(f"cannot read employees {value!r} (try 250, '500-1000' or '1,000+')")
+    return int(_plain_number(match.group(1)) * _SUFFIX[match.group(2) or ""])
+
+
+def money_amount(value: str | int | float) -> float:
+    """'$5M', '€2.5m', '5,000,000', '500k', 1.2e6 -> an amount in the currency's units."""
+    if isinstance(value, bool):
+        raise ValueError("annual revenue must be an amount such as '$5M' or 5000000")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("annual revenue cannot be negative")
+        return float(value)
+    text = value.strip().lower().replace(" ", "")
+    text = re.sub(r"^(usd|eur|gbp|[$€£¥])|(usd|eur|gbp)$", "", text)
+    match = re.fullmatch(_NUMBER + r"(k|m|mm|b|bn)?\+?", text)
+    if not match:
+        raise ValueError(f"cannot read annual revenue {value!r} (try '$5M' or 5000000)")
+    return _plain_number(match.group(1)) * _SUFFIX[match.group(2) or ""]
+
+
+def email_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].strip().lower()
+
+
+def website_domain(url: str) -> str:
+    """'https://www.Acme.com/pricing' -> 'acme.com'."""
+    text = re.sub(r"^[a-z]+://", "", url.strip().lower())
+    host = text.split("/", 1)[0].split(":", 1)[0]
+    return host.removeprefix("www.")

@@ -1,0 +1,1 @@
+"""Persistence: tables, transactions and migrations. Knows routing's types, never Slack or HTTP."""
