@@ -7,6 +7,7 @@ every error into file:line: field: message.
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -24,7 +25,7 @@ from pydantic import (
 from routing.conditions import Condition, parse_condition
 from routing.durations import Duration
 from routing.normalize import website_domain
-from routing.team import Pool, Rep, TimeZoneName, WorkingHours
+from routing.team import ID_PATTERN, Pool, Rep, TimeZoneName, WorkingHours
 
 DEFAULT_SLA = timedelta(minutes=30)
 
@@ -212,6 +213,16 @@ class RoutingConfig(BaseModel):
             if key is not None and key not in self.reps and key not in self.managers:
                 errors.append((where, f"unknown rep or manager {key!r}"))
 
+        for section in ("reps", "pools"):
+            for key in getattr(self, section):
+                if not re.fullmatch(ID_PATTERN, key) or not key:
+                    errors.append(
+                        (
+                            (section, key),
+                            f"{key!r} is not a usable handle "
+                            "(letters, digits, '.', '_' and '-', at most 80)",
+                        )
+                    )
         seen_slack: dict[str, str] = {}
         for key, rep in self.reps.items():
             if rep.slack_id in seen_slack:

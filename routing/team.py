@@ -14,6 +14,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 from routing import normalize
 from routing.durations import Duration
 
+# Handles for reps and pools in routing.yml: letters, digits, '.', '_' and '-'.
+ID_PATTERN = r"^$|^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPAN = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 
@@ -129,7 +131,7 @@ class Rep(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = ""
+    id: str = Field("", pattern=ID_PATTERN)
     slack_id: str = Field(
         pattern=r"^[UW][A-Z0-9]{2,}$", description="Slack member id, e.g. U024BE7LH"
     )
@@ -144,7 +146,7 @@ class Rep(BaseModel):
     skills: frozenset[str] = frozenset()
     tier: str | None = None
     capacity: int | None = Field(None, ge=0, description="Most open leads at once")
-    weight: int = Field(1, ge=1, le=100)
+    weight: int = Field(1, ge=1, le=10, description="Share in weighted pools, 1-10")
     manager: str | None = None
     active: bool = True
 
@@ -184,7 +186,7 @@ class Pool(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = ""
+    id: str = Field("", pattern=ID_PATTERN)
     name: str | None = None
     members: tuple[str, ...] = Field(min_length=1)
     strategy: Strategy = Strategy.round_robin

@@ -1,0 +1,101 @@
+"""Engine and transactions for SQLite (the embedded default) and PostgreSQL (several replicas).
+
+SQLite: WAL so readers never wait for the writer, a busy timeout instead of instant "database
+is locked", foreign keys on, and write transactions that start with BEGIN IMMEDIATE so two
+writers queue up rather than deadlock when both upgrade a read lock.
+PostgreSQL: psycopg 3; compare-and-set updates and SKIP LOCKED make several processes safe.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+DEFAULT_DATABASE_URL = "sqlite:///leadrouter.db"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def database_url(url: str | None = None) -> str:
+    url = url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    # Hosted PostgreSQL hands out postgres:// or postgresql:// URLs; we drive it with psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str | None = None, *, pool_size: int = 10) -> Engine:
+    url = database_url(url)
+    if make_url(url).get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        pool_size=20,
+        max_overflow=20,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (below)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
+        read_only = conn.get_execution_options().get("read_only", False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One write transaction: committed on success, rolled back on any error."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Session]:
+    """A read transaction that never waits for, or blocks, SQLite's single writer."""
+    read_engine = engine.execution_options(read_only=True)
+    with Session(read_engine, expire_on_commit=False) as session, session.begin():
+        yield session
+
+
+def serialize_routing(session: Session) -> None:
+    """Take the routing lock for the rest of the transaction.
+
+    Rotation credits and open-lead counts are read, decided on and written back; two
+    transactions doing that at once could hand out one round-robin slot twice. SQLite already
+    serializes writers (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(7436501)"))
+
+
+def ping(engine: Engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
