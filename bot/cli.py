@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.check_command import check
+from bot.serve_command import db_app, serve
 from bot.simulate_command import simulate
 
 app = typer.Typer(
@@ -13,8 +14,10 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.command()(serve)
 app.command()(check)
 app.command()(simulate)
+app.add_typer(db_app, name="db")
 
 if __name__ == "__main__":
     app()

@@ -145,6 +145,11 @@ class Permissions(BaseModel):
 class Intake(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    mappings: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Per provider: how its fields map to lead fields (see the README). A name "
+        "that is not a built-in provider adds a JSON tool at /webhooks/leads/<name>",
+    )
     duplicate_window: Duration = Field(
         timedelta(days=30),
         description="A new lead with the email of an open lead this recent "

@@ -1,0 +1,48 @@
+"""What a running leadrouter holds: settings, routing config, database, metrics and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from bot.metrics import Metrics
+from bot.settings import Settings
+from routing import RoutingConfig, load_config
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    config: RoutingConfig
+    engine: Engine
+    clock: Clock = utc_now
+    metrics: Metrics = field(default_factory=Metrics)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+
+def build_runtime(
+    settings: Settings | None = None, *, migrate: bool = True, clock: Clock = utc_now
+) -> Runtime:
+    """Load the config (raises routing.ConfigError naming file and line), open the database,
+    bring its schema up to date unless told not to."""
+    settings = settings or Settings()
+    config = load_config(settings.routing_config)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    runtime = Runtime(settings=settings, config=config, engine=engine, clock=clock)
+    runtime.metrics.watch_outbox(engine, clock)
+    return runtime

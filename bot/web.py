@@ -1,0 +1,49 @@
+"""The FastAPI app: lead webhooks, health and metrics (Slack's endpoint joins in bot.slack)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import webhooks
+from bot.runtime import Runtime
+from storage.db import ping
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="leadrouter",
+        version="0.1.0",
+        description="Routes inbound sales leads to the right rep in Slack.",
+    )
+    app.state.runtime = runtime
+    app.include_router(webhooks.router(runtime))
+
+    @app.get("/healthz", summary="Liveness and database check")
+    async def healthz() -> JSONResponse:
+        try:
+            await run_in_threadpool(ping, runtime.engine)
+        except SQLAlchemyError as exc:
+            return JSONResponse(
+                {"status": "error", "database": type(exc).__name__}, status_code=503
+            )
+        config = runtime.config
+        return JSONResponse(
+            {
+                "status": "ok",
+                "database": runtime.engine.dialect.name,
+                "rules": len(config.rules),
+                "pools": len(config.pools),
+                "reps": len(config.reps),
+            }
+        )
+
+    @app.get("/metrics", summary="Prometheus metrics")
+    async def metrics() -> Response:
+        body = await run_in_threadpool(generate_latest, runtime.metrics.registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+    return app
