@@ -20,10 +20,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///leadrouter.db"
     routing_config: str = "routing.yml"
     webhook_secret: SecretStr | None = Field(None, description="HMAC secret of /webhooks/leads")
-    typeform_secret: SecretStr | None = None
+    typeform_webhook_secret: SecretStr | None = None
     hubspot_client_secret: SecretStr | None = None
-    tally_secret: SecretStr | None = None
-    webflow_secret: SecretStr | None = None
+    tally_signing_secret: SecretStr | None = None
+    webflow_webhook_secret: SecretStr | None = None
     insecure_webhooks: bool = Field(
         False,
         alias="LEADROUTER_INSECURE_WEBHOOKS",
@@ -32,12 +32,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(256 * 1024, alias="LEADROUTER_MAX_BODY_BYTES")
     log_level: str = Field("INFO", alias="LEADROUTER_LOG_LEVEL")
 
-    def provider_secret(self, provider: str) -> str | None:
-        secret = {
-            "generic": self.webhook_secret,
-            "typeform": self.typeform_secret,
-            "hubspot": self.hubspot_client_secret,
-            "tally": self.tally_secret,
-            "webflow": self.webflow_secret,
-        }.get(provider)
-        return secret.get_secret_value() if secret else None
+    def secret(self, setting: str) -> str | None:
+        """A provider's secret by its environment variable name (bot.intake's secret_setting)."""
+        value = getattr(self, setting.lower(), None)
+        return value.get_secret_value() if isinstance(value, SecretStr) else None

@@ -6,6 +6,7 @@ JSON, 413 too large, 415 not JSON content type, 422 a field (named), 404 unknown
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from time import perf_counter
 from typing import Any
@@ -123,8 +124,8 @@ async def _receive(runtime: Runtime, request: Request, provider: str) -> JSONRes
             headers=request.headers,
             body=body,
             now=now,
-            secret=settings.provider_secret(adapter.name),
-            mapping=intake.FieldMapping.model_validate(mapping) if mapping else None,
+            secret=settings.secret(adapter.secret_setting),
+            mapping=mapping,
             method=request.method,
             url=str(request.url),
         )
@@ -141,6 +142,8 @@ async def _receive(runtime: Runtime, request: Request, provider: str) -> JSONRes
         return _reject(
             runtime, provider, 422, "invalid lead", fields=[error.as_dict() for error in exc.errors]
         )
+    # Without a delivery id, an identical body is the same delivery retried.
+    delivery_id = received.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
     result = await run_in_threadpool(
         lifecycle.intake,
         runtime.engine,
@@ -148,7 +151,7 @@ async def _receive(runtime: Runtime, request: Request, provider: str) -> JSONRes
         received.lead,
         source=provider,
         now=now,
-        idempotency_key=received.delivery_id,
+        idempotency_key=delivery_id,
     )
     if not result.replayed:
         metrics = runtime.metrics

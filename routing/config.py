@@ -24,6 +24,7 @@ from pydantic import (
 
 from routing.conditions import Condition, parse_condition
 from routing.durations import Duration
+from routing.field_mapping import FieldMapping
 from routing.normalize import website_domain
 from routing.team import ID_PATTERN, Pool, Rep, TimeZoneName, WorkingHours
 
@@ -145,7 +146,7 @@ class Permissions(BaseModel):
 class Intake(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    mappings: dict[str, dict[str, Any]] = Field(
+    mappings: dict[str, FieldMapping] = Field(
         default_factory=dict,
         description="Per provider: how its fields map to lead fields (see the README). A name "
         "that is not a built-in provider adds a JSON tool at /webhooks/leads/<name>",
