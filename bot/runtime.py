@@ -28,6 +28,8 @@ class Runtime:
     engine: Engine
     clock: Clock = utc_now
     metrics: Metrics = field(default_factory=Metrics)
+    # Wakes the outbox delivery at once after a change (set by the scheduler when it runs).
+    kick: Callable[[], None] = field(default=lambda: None)
 
     def now(self) -> datetime:
         return self.clock()

@@ -8,8 +8,8 @@ import typer
 import uvicorn
 
 from bot.runtime import build_runtime
+from bot.server import assemble
 from bot.settings import Settings
-from bot.web import create_app
 from routing import ConfigError
 from storage.db import make_engine
 from storage.migrate import current_revision, head_revision, upgrade
@@ -39,12 +39,15 @@ def serve(
         for problem in exc.problems:
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(1) from None
-    app = create_app(runtime)
+    server = assemble(runtime, scheduler=scheduler)
     typer.echo(
         f"leadrouter on http://{host}:{port} — {len(runtime.config.rules)} rules, "
         f"{len(runtime.config.reps)} reps, database {runtime.engine.url.render_as_string()}"
     )
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower())
+    try:
+        uvicorn.run(server.app, host=host, port=port, log_level=settings.log_level.lower())
+    finally:
+        server.close()
 
 
 @db_app.command("upgrade")

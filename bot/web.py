@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -13,7 +13,8 @@ from bot.runtime import Runtime
 from storage.db import ping
 
 
-def create_app(runtime: Runtime) -> FastAPI:
+def create_app(runtime: Runtime, slack: APIRouter | None = None) -> FastAPI:
+    """The HTTP app; `slack` is the /slack/events router when Slack is configured."""
     app = FastAPI(
         title="leadrouter",
         version="0.1.0",
@@ -21,6 +22,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.include_router(webhooks.router(runtime))
+    if slack is not None:
+        app.include_router(slack)
 
     @app.get("/healthz", summary="Liveness and database check")
     async def healthz() -> JSONResponse:

@@ -114,6 +114,12 @@ def language_code(value: str) -> str:
         return alias
     base = re.split(r"[-_]", text)[0]  # 'fr-CA', 'pt_BR' -> the language part
     for candidate in (text, base):
+        # an exact ISO code first: lookup() would match a language *named* "En" before "en"
+        key = candidate.lower()
+        if len(key) in (2, 3):
+            exact = pycountry.languages.get(**{f"alpha_{len(key)}": key})
+            if exact is not None:
+                return getattr(exact, "alpha_2", None) or exact.alpha_3
         try:
             language = pycountry.languages.lookup(candidate)
         except LookupError:

@@ -601,12 +601,16 @@ def reroute(
     *,
     kind: str = "rerouted",
     actor: str = SYSTEM,
+    expected_owner: str | None = None,
 ) -> LeadRow:
-    """Move an unclaimed lead on (owner away, unreachable in Slack, or the ladder's 'pass')."""
+    """Move an unclaimed lead on (owner away, unreachable in Slack, or the ladder's 'pass').
+    With `expected_owner`, only if that rep still has it."""
     with transaction(engine) as session:
         row = _get(session, lead_id)
         if row.state != LeadState.assigned:
             raise Refused("wrong_state", f"this lead is {row.state}", row)
+        if expected_owner is not None and row.owner != expected_owner:
+            raise Refused("wrong_state", "someone else has this lead now", row)
         return _reroute(session, config, row, kind, actor, why, now)
 
 

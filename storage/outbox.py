@@ -6,7 +6,6 @@ renders the card from the lead's state at send time, so a late delivery shows th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -45,8 +44,15 @@ def enqueue(
     return message
 
 
-def claim_due(session: Session, now: datetime, limit: int = 50) -> Sequence[OutboxMessage]:
-    """Due messages, locked for this transaction; other workers skip them (PostgreSQL)."""
+def lease_due(
+    session: Session, now: datetime, lease: timedelta, limit: int = 50
+) -> list[OutboxMessage]:
+    """Take up to `limit` due messages for `lease`: other workers (other replicas too) skip them
+    until the lease runs out, so a worker that dies mid-delivery only delays its messages.
+
+    The lease is written in this short transaction; Slack is called after it commits, so a slow
+    Slack never holds a database lock.
+    """
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.pending)
@@ -55,7 +61,11 @@ def claim_due(session: Session, now: datetime, limit: int = 50) -> Sequence[Outb
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return session.exec(query).all()
+    due = list(session.exec(query).all())
+    for message in due:
+        message.next_attempt_at = now + lease
+        session.add(message)
+    return due
 
 
 def mark_sent(session: Session, message_id: int, now: datetime) -> None:

@@ -1,0 +1,60 @@
+"""Putting the pieces together: HTTP app, Slack (HTTP or Socket Mode), outbox, scheduler."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from fastapi import FastAPI
+from slack_bolt import App
+
+from bot.runtime import Runtime
+from bot.scheduler import start_scheduler
+from bot.slack.app import build_bolt, make_client, router
+from bot.slack.delivery import Delivery
+from bot.web import create_app
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Server:
+    runtime: Runtime
+    app: FastAPI
+    bolt: App | None
+    delivery: Delivery | None
+    scheduler: BackgroundScheduler | None
+    socket_mode: object | None = None
+
+    def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=True)
+        if self.socket_mode is not None:
+            self.socket_mode.close()  # type: ignore[attr-defined]
+        self.runtime.engine.dispose()
+
+
+def assemble(runtime: Runtime, *, scheduler: bool = True) -> Server:
+    settings = runtime.settings
+    bolt = delivery = None
+    if settings.slack_bot_token and settings.slack_signing_secret:
+        client = make_client(runtime)
+        bolt = build_bolt(runtime, client)
+        delivery = Delivery(runtime, client)
+    else:
+        log.warning(
+            "Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): leads are "
+            "stored and routed, and their notifications wait in the outbox"
+        )
+    app = create_app(runtime, router(bolt) if bolt else None)
+    jobs = start_scheduler(runtime, delivery) if scheduler else None
+    server = Server(runtime, app, bolt, delivery, jobs)
+    if bolt is not None and settings.slack_app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+        handler.connect()  # Slack's requests arrive over a WebSocket; HTTP still takes webhooks
+        server.socket_mode = handler
+        log.info("Socket Mode connected")
+    return server

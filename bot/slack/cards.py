@@ -1,0 +1,246 @@
+"""The lead card: one pure function from a lead's stored state to Block Kit.
+
+The first post and every update use it, so every copy (the owner's DM, the pool channel,
+triage) always shows the same truth. Buttons are chosen by state. Text from the form is
+escaped, so a form cannot make the bot post <!channel> or a disguised link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.slack.ids import Action, LeadRef
+from routing import RoutingConfig
+from routing.durations import format_duration
+from storage.models import Event, LeadRow, LeadState
+
+MESSAGE_LIMIT = 1200  # characters of the form's message shown on the card
+TEXT_LIMIT = 2900  # Slack allows 3000 per section text
+
+OUTCOME_LABELS = {
+    LeadState.won: "Won 🎉",
+    LeadState.lost: "Lost",
+    LeadState.disqualified: "Disqualified",
+}
+NOTABLE_EVENTS = ("declined", "rerouted", "reassigned", "escalated", "repeat_touch", "unreachable")
+
+
+@dataclass(frozen=True)
+class Card:
+    text: str  # notification and screen-reader fallback
+    blocks: list[dict[str, Any]]
+
+
+def escape(text: object) -> str:
+    """Slack mrkdwn control characters: & < > (mentions and links need < >)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def slack_time(moment: datetime, fmt: str = "{time}") -> str:
+    """Shown in each reader's own time zone by Slack; the fallback is UTC."""
+    return f"<!date^{int(moment.timestamp())}^{fmt}|{moment:%H:%M} UTC>"
+
+
+def span(delta: timedelta) -> str:
+    seconds = max(int(delta.total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h {minutes:02d}m"
+    return f"{hours // 24}d {hours % 24}h"
+
+
+def mention(config: RoutingConfig, rep_id: str | None) -> str:
+    if rep_id is None:
+        return "nobody"
+    rep = config.reps.get(rep_id)
+    if rep is not None:
+        return f"<@{rep.slack_id}>"
+    return f"<@{rep_id}>" if rep_id[:1] in "UW" else escape(rep_id)
+
+
+def lead_title(lead: LeadRow, limit: int = 150) -> str:
+    """'Kim Lee — Acme GmbH' (plain text: escape it for mrkdwn)."""
+    data = lead.data
+    who = data.get("name") or data.get("email") or f"Lead {lead.id}"
+    company = data.get("company")
+    return truncate(f"{who} — {company}" if company else str(who), limit)
+
+
+def render_card(
+    lead: LeadRow, config: RoutingConfig, now: datetime, events: Sequence[Event] = ()
+) -> Card:
+    data = lead.data
+    title = lead_title(lead)
+    hot = "🔥 " if lead.priority == "high" else ""
+    header = truncate(f"{hot}{title}", 150)
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
+        {"type": "section", "fields": _fields(data)},
+    ]
+    message = data.get("message")
+    if message:
+        quoted = "\n".join(
+            f"> {line}" for line in escape(truncate(message, MESSAGE_LIMIT)).splitlines()
+        )
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": quoted or ">"}})
+    why = f"*Why:* {escape(lead.reason)}" if lead.reason else "*Why:* not routed yet"
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(why, TEXT_LIMIT)}]}
+    )
+    status = _status(lead, config, now, events)
+    blocks.append(
+        {"type": "section", "text": {"type": "mrkdwn", "text": truncate(status, TEXT_LIMIT)}}
+    )
+    buttons = _buttons(lead)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"lead_{lead.id}", "elements": buttons})
+    state_word = OUTCOME_LABELS.get(LeadState(lead.state), lead.state)
+    text = truncate(f"Lead: {title} ({state_word})", 300)
+    return Card(text=text, blocks=blocks)
+
+
+def _fields(data: dict[str, Any]) -> list[dict[str, str]]:
+    size = data.get("employees")
+    revenue = data.get("annual_revenue")
+    pairs = [
+        ("Title", data.get("title")),
+        ("Email", data.get("email")),
+        ("Company size", f"{size:,} employees" if isinstance(size, int) else None),
+        ("Revenue", f"${revenue:,.0f}" if isinstance(revenue, int | float) else None),
+        ("Industry", data.get("industry")),
+        (
+            "Country",
+            " ".join(str(p) for p in (data.get("region"), data.get("country")) if p) or None,
+        ),
+        ("Product", data.get("product")),
+        ("Score", f"{data['score']:g}" if isinstance(data.get("score"), int | float) else None),
+        ("Language", data.get("language")),
+        ("Source", data.get("source")),
+    ]
+    fields = [
+        {"type": "mrkdwn", "text": truncate(f"*{label}*\n{escape(value)}", 1900)}
+        for label, value in pairs
+        if value not in (None, "")
+    ]
+    return fields[:10] or [{"type": "mrkdwn", "text": "*Details*\nnone given"}]
+
+
+def _status(lead: LeadRow, config: RoutingConfig, now: datetime, events: Sequence[Event]) -> str:
+    state = LeadState(lead.state)
+    owner = mention(config, lead.owner)
+    lines: list[str] = []
+    if state is LeadState.assigned:
+        due = lead.claim_due_at
+        sla = format_duration(timedelta(seconds=lead.sla_seconds))
+        if lead.open_to_pool:
+            lines.append(f"🙋 *Open to the whole pool* — first to claim takes it (was {owner}'s)")
+        elif due and due < now:
+            lines.append(f"⏰ Offered to {owner} — *overdue* by {span(now - due)} (SLA {sla})")
+        elif due:
+            lines.append(f"⏳ Offered to {owner} — claim within {sla} (by {slack_time(due)})")
+    elif state is LeadState.triage:
+        lines.append("🚨 *Nobody could take this lead* — anyone may claim it")
+    elif state is LeadState.nurture:
+        lines.append("🌱 In nurture (stored, not routed)")
+    elif lead.claimed_at and lead.assigned_at:
+        lines.append(f"✅ Claimed by {owner} in {span(lead.claimed_at - lead.assigned_at)}")
+    elif lead.claimed_at:
+        lines.append(f"✅ Claimed by {owner}")
+    if state is LeadState.contacted or (state in OUTCOME_LABELS and lead.contacted_at):
+        lines.append("📞 Contacted")
+    if state in OUTCOME_LABELS:
+        lines.append(f"*{OUTCOME_LABELS[state]}*")
+    note = _latest_note(config, events)
+    if note:
+        lines.append(note)
+    if lead.touches > 1:
+        lines.append(f"🔁 Got in touch {lead.touches} times")
+    return "\n".join(lines) or escape(state.value)
+
+
+def _latest_note(config: RoutingConfig, events: Sequence[Event]) -> str | None:
+    for event in reversed(events):
+        if event.kind not in NOTABLE_EVENTS:
+            continue
+        actor = (
+            mention(config, event.actor) if event.actor and event.actor != "leadrouter" else None
+        )
+        reason = f": {escape(event.reason)}" if event.reason else ""
+        if event.kind == "declined":
+            return f"↪️ {actor or 'Someone'} passed it on{reason}"
+        if event.kind == "reassigned":
+            return f"↪️ Reassigned by {actor or 'someone'}{reason}"
+        if event.kind == "rerouted":
+            return f"↪️ Re-routed{reason}"
+        if event.kind == "unreachable":
+            return f"⚠️ Re-routed{reason}"
+        if event.kind == "escalated":
+            return f"📣 Escalated{reason}"
+        if event.kind == "repeat_touch":
+            continue  # shown as the touch count
+    return None
+
+
+def _button(text: str, action: Action, lead_id: int, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "action_id": action.value,
+        "value": LeadRef(lead=lead_id).encode(),
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def _outcome_menu(lead_id: int) -> dict[str, Any]:
+    options = [
+        {
+            "text": {"type": "plain_text", "text": label},
+            "value": LeadRef(lead=lead_id, outcome=state.value).encode(),
+        }
+        for state, label in OUTCOME_LABELS.items()
+    ]
+    return {
+        "type": "static_select",
+        "action_id": Action.outcome.value,
+        "placeholder": {"type": "plain_text", "text": "Outcome"},
+        "options": options,
+    }
+
+
+def _buttons(lead: LeadRow) -> list[dict[str, Any]]:
+    assert lead.id is not None
+    state = LeadState(lead.state)
+    if state is LeadState.assigned:
+        return [
+            _button("Claim", Action.claim, lead.id, "primary"),
+            _button("Reassign", Action.reassign, lead.id),
+            _button("Not mine", Action.decline, lead.id),
+        ]
+    if state is LeadState.triage:
+        return [
+            _button("Claim", Action.claim, lead.id, "primary"),
+            _button("Reassign", Action.reassign, lead.id),
+        ]
+    if state is LeadState.claimed:
+        return [
+            _button("Mark contacted", Action.contacted, lead.id, "primary"),
+            _outcome_menu(lead.id),
+            _button("Reassign", Action.reassign, lead.id),
+        ]
+    if state is LeadState.contacted:
+        return [_outcome_menu(lead.id), _button("Reassign", Action.reassign, lead.id)]
+    return []

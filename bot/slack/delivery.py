@@ -1,0 +1,330 @@
+"""Delivers the outbox to Slack: lead cards, card updates, DMs and alerts.
+
+Each pass leases due messages in a short transaction, calls Slack with no database lock held,
+then records the result. Slack trouble delays a message, never drops it:
+- 429: that message waits Retry-After; other messages to that channel wait too, other
+  channels go on;
+- 5xx, timeouts, connection errors: retried with backoff (5 s, doubling, at most 10 min);
+- a rep who cannot be reached (deactivated, deleted, not found): their lead is re-routed and
+  the triage channel is told;
+- a channel we cannot post to: the card goes to the triage channel, with the reason;
+- our own mistakes (bad blocks, bad token): marked dead, counted in metrics, logged.
+A card is posted at most once per conversation: the copy is recorded, and a retried post finds it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlmodel import Session, col, select
+
+from bot.runtime import Runtime
+from bot.slack import messages
+from bot.slack.cards import render_card
+from bot.slack.errors import Handling, error_code, handling, retry_after
+from storage import lifecycle, outbox
+from storage.db import read_only, transaction
+from storage.lifecycle import Refused
+from storage.models import Event, LeadRow, OutboxMessage, SlackMessage
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+FIRST_RETRY = 5.0
+MAX_RETRY = 600.0
+USER_CACHE_SECONDS = 600
+
+
+class Delivered(Exception):
+    """Raised inside a delivery to say: nothing more to do for this message."""
+
+
+class RetryLater(Exception):
+    def __init__(self, seconds: float, reason: str, channel: str | None = None) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
+        self.reason = reason
+        self.channel = channel
+
+
+class Delivery:
+    def __init__(self, runtime: Runtime, client: WebClient) -> None:
+        self.runtime = runtime
+        self.client = client
+        self.blocked_until: dict[str, datetime] = {}  # channel -> end of its rate limit
+        self._users: dict[str, tuple[float, bool]] = {}  # slack id -> (fetched at, reachable)
+
+    # ------------------------------------------------------------ the loop
+
+    def run_once(self, limit: int = 50) -> int:
+        """Deliver what is due now; returns how many messages were handled."""
+        now = self.runtime.now()
+        with transaction(self.runtime.engine) as session:
+            batch = outbox.lease_due(session, now, LEASE, limit)
+        for message in batch:
+            self._handle(message)
+        return len(batch)
+
+    def drain(self, rounds: int = 20) -> None:
+        """Deliver until nothing is due (tests and the demo)."""
+        for _ in range(rounds):
+            if self.run_once() == 0:
+                return
+
+    def _handle(self, message: OutboxMessage) -> None:
+        metrics = self.runtime.metrics
+        assert message.id is not None
+        try:
+            self._deliver(message)
+        except RetryLater as later:
+            at = self.runtime.now() + timedelta(seconds=later.seconds)
+            if later.channel:
+                self.blocked_until[later.channel] = at
+            with transaction(self.runtime.engine) as session:
+                outbox.mark_retry(session, message.id, at, later.reason)
+            metrics.notifications.labels(message.kind, "retry").inc()
+            return
+        except Exception as exc:
+            kind = handling(exc)
+            code = error_code(exc)
+            if kind in (Handling.transient, Handling.rate_limited):
+                delay = (
+                    retry_after(exc)
+                    if kind is Handling.rate_limited
+                    else min(FIRST_RETRY * 2**message.attempts, MAX_RETRY)
+                )
+                with transaction(self.runtime.engine) as session:
+                    outbox.mark_retry(
+                        session, message.id, self.runtime.now() + timedelta(seconds=delay), code
+                    )
+                metrics.notifications.labels(message.kind, "retry").inc()
+                log.warning(
+                    "outbox %s (%s) will retry in %.0fs: %s", message.id, message.kind, delay, code
+                )
+                return
+            with transaction(self.runtime.engine) as session:
+                outbox.mark_dead(session, message.id, code)
+            metrics.notifications.labels(message.kind, "dead").inc()
+            log.error("outbox %s (%s) failed for good: %s", message.id, message.kind, code)
+            return
+        with transaction(self.runtime.engine) as session:
+            outbox.mark_sent(session, message.id, self.runtime.now())
+        metrics.notifications.labels(message.kind, "sent").inc()
+
+    def _deliver(self, message: OutboxMessage) -> None:
+        kind = outbox.Kind(message.kind)
+        if kind is outbox.Kind.post_card:
+            self._post_card(message)
+        elif kind is outbox.Kind.update_cards:
+            self._update_cards(message)
+        elif kind is outbox.Kind.notify:
+            self._notify(message)
+        elif kind is outbox.Kind.alert:
+            self._alert(message)
+
+    # ------------------------------------------------------------ Slack calls
+
+    def _call(self, method: str, channel: str | None = None, **params: Any) -> Any:
+        """One Web API call, counted; a channel under a rate limit is not even tried."""
+        now = self.runtime.now()
+        if channel and self.blocked_until.get(channel, now) > now:
+            wait = (self.blocked_until[channel] - now).total_seconds()
+            raise RetryLater(wait, f"{channel} is rate limited", channel)
+        try:
+            response = self.client.api_call(method, json=params)
+        except Exception as exc:
+            self.runtime.metrics.slack_calls.labels(method, error_code(exc)).inc()
+            if handling(exc) is Handling.rate_limited:
+                raise RetryLater(retry_after(exc), "ratelimited", channel) from exc
+            raise
+        self.runtime.metrics.slack_calls.labels(method, "ok").inc()
+        return response
+
+    def reachable(self, slack_id: str) -> bool:
+        """False for deactivated or unknown users: chat.postMessage to them can still succeed."""
+        cached = self._users.get(slack_id)
+        if cached and time.monotonic() - cached[0] < USER_CACHE_SECONDS:
+            return cached[1]
+        try:
+            user = self._call("users.info", user=slack_id)["user"]
+            ok = not user.get("deleted", False)
+        except Exception as exc:
+            if handling(exc) is not Handling.unreachable_user:
+                raise
+            ok = False
+        self._users[slack_id] = (time.monotonic(), ok)
+        return ok
+
+    # ------------------------------------------------------------ kinds
+
+    def _card(self, lead_id: int) -> tuple[LeadRow, Any]:
+        with read_only(self.runtime.engine) as session:
+            lead = session.get(LeadRow, lead_id)
+            if lead is None:
+                raise Delivered
+            history = _events(session, lead_id)
+        return lead, render_card(lead, self.runtime.config, self.runtime.now(), history)
+
+    def _post_card(self, message: OutboxMessage) -> None:
+        assert message.lead_id is not None
+        target = message.target or "triage"
+        if target.startswith("dm:"):
+            self._post_dm(message.lead_id, target[3:])
+        elif target.startswith("channel:"):
+            self._post_to_channel(message.lead_id, target[8:], "channel")
+        else:
+            self._post_to_triage(message.lead_id, None)
+
+    def _post_dm(self, lead_id: int, rep_id: str) -> None:
+        rep = self.runtime.config.reps.get(rep_id)
+        if rep is None or not self.reachable(rep.slack_id):
+            self._unreachable(lead_id, rep_id)
+            return
+        if _copy_exists(self.runtime, lead_id, kind="dm", rep=rep_id):
+            return
+        _lead, card = self._card(lead_id)
+        try:
+            posted = self._call(
+                "chat.postMessage",
+                channel=rep.slack_id,
+                text=card.text,
+                blocks=card.blocks,
+                unfurl_links=False,
+            )
+        except Exception as exc:
+            if handling(exc) is Handling.unreachable_user:
+                self._users[rep.slack_id] = (time.monotonic(), False)
+                self._unreachable(lead_id, rep_id)
+                return
+            raise
+        _record_copy(self.runtime, lead_id, posted["channel"], posted["ts"], "dm", rep_id)
+
+    def _post_to_channel(self, lead_id: int, channel: str, kind: str) -> None:
+        if _copy_exists(self.runtime, lead_id, channel=channel):
+            return
+        _lead, card = self._card(lead_id)
+        try:
+            posted = self._call(
+                "chat.postMessage",
+                channel=channel,
+                text=card.text,
+                blocks=card.blocks,
+                unfurl_links=False,
+            )
+        except Exception as exc:
+            if handling(exc) is not Handling.missing_channel or kind == "triage":
+                raise
+            self._post_to_triage(lead_id, f"could not post to <#{channel}>: {error_code(exc)}")
+            return
+        _record_copy(self.runtime, lead_id, posted["channel"], posted["ts"], kind, None)
+
+    def _post_to_triage(self, lead_id: int, why: str | None) -> None:
+        channel = self.runtime.config.triage.channel
+        if channel is None:
+            log.warning("lead %s needs triage but routing.yml sets no triage.channel", lead_id)
+            return
+        if why:
+            self._call("chat.postMessage", channel=channel, text=f"⚠️ Lead {lead_id}: {why}")
+        self._post_to_channel(lead_id, channel, "triage")
+
+    def _unreachable(self, lead_id: int, rep_id: str) -> None:
+        """The rep cannot get the card: pass the lead on and tell triage."""
+        config = self.runtime.config
+        name = config.reps[rep_id].name if rep_id in config.reps else rep_id
+        why = f"{name} cannot be reached in Slack (deactivated or not found)"
+        try:
+            lead = lifecycle.reroute(
+                self.runtime.engine,
+                config,
+                lead_id,
+                why,
+                self.runtime.now(),
+                kind="unreachable",
+                expected_owner=rep_id,
+            )
+        except Refused:
+            lead = None  # claimed or closed meanwhile: nothing to move
+        if config.triage.channel:
+            moved = f" It went to {config.reps[lead.owner].name}." if lead and lead.owner else ""
+            self._call(
+                "chat.postMessage",
+                channel=config.triage.channel,
+                text=f"⚠️ Lead {lead_id}: {why}.{moved} Please check this rep in Slack "
+                "and routing.yml.",
+            )
+        self.runtime.kick()
+
+    def _update_cards(self, message: OutboxMessage) -> None:
+        assert message.lead_id is not None
+        with read_only(self.runtime.engine) as session:
+            copies = session.exec(
+                select(SlackMessage).where(SlackMessage.lead_id == message.lead_id)
+            ).all()
+        if not copies:
+            return
+        _lead, card = self._card(message.lead_id)
+        for copy in copies:
+            try:
+                self._call(
+                    "chat.update",
+                    channel=copy.channel,
+                    ts=copy.ts,
+                    text=card.text,
+                    blocks=card.blocks,
+                )
+            except Exception as exc:
+                if handling(exc) not in (Handling.gone, Handling.missing_channel):
+                    raise
+
+    def _notify(self, message: OutboxMessage) -> None:
+        rep = self.runtime.config.reps.get(message.target or "")
+        if rep is None or not self.reachable(rep.slack_id):
+            return
+        lead = None
+        if message.lead_id is not None:
+            lead, _card = self._card(message.lead_id)
+        text = messages.notification(message.payload, lead, self.runtime.config)
+        self._call("chat.postMessage", channel=rep.slack_id, text=text)
+
+    def _alert(self, message: OutboxMessage) -> None:
+        channel = message.payload.get("channel") or self.runtime.config.triage.channel
+        if channel:
+            self._call("chat.postMessage", channel=channel, text=message.payload.get("text", ""))
+
+
+def _events(session: Session, lead_id: int) -> list[Event]:
+    return list(
+        session.exec(select(Event).where(Event.lead_id == lead_id).order_by(col(Event.id))).all()
+    )
+
+
+def _copy_exists(
+    runtime: Runtime,
+    lead_id: int,
+    *,
+    channel: str | None = None,
+    kind: str | None = None,
+    rep: str | None = None,
+) -> bool:
+    query = select(SlackMessage.id).where(SlackMessage.lead_id == lead_id)
+    if channel:
+        query = query.where(SlackMessage.channel == channel)
+    if kind:
+        query = query.where(SlackMessage.kind == kind).where(SlackMessage.rep == rep)
+    with read_only(runtime.engine) as session:
+        return session.exec(query.limit(1)).first() is not None
+
+
+def _record_copy(
+    runtime: Runtime, lead_id: int, channel: str, ts: str, kind: str, rep: str | None
+) -> None:
+    with transaction(runtime.engine) as session:
+        session.add(
+            SlackMessage(
+                lead_id=lead_id, channel=channel, ts=ts, kind=kind, rep=rep, posted_at=runtime.now()
+            )
+        )

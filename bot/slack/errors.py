@@ -1,0 +1,71 @@
+"""Slack's errors, sorted once into what we do about them."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from slack_sdk.errors import SlackApiError
+
+
+class Handling(Enum):
+    rate_limited = "rate_limited"  # wait Retry-After, then retry this one; other channels go on
+    transient = "transient"  # Slack hiccup or network: retry with backoff
+    unreachable_user = "unreachable_user"  # the rep cannot get DMs: re-route the lead
+    missing_channel = "missing_channel"  # post to the triage channel instead, and say why
+    gone = "gone"  # the message to update no longer exists: nothing to do
+    permanent = "permanent"  # our bug or our credentials: stop, count it, tell the operator
+
+
+ERRORS: dict[str, Handling] = {
+    "ratelimited": Handling.rate_limited,
+    "user_not_found": Handling.unreachable_user,
+    "account_inactive": Handling.unreachable_user,
+    "user_disabled": Handling.unreachable_user,
+    "cannot_dm_bot": Handling.unreachable_user,
+    "channel_not_found": Handling.missing_channel,
+    "not_in_channel": Handling.missing_channel,
+    "is_archived": Handling.missing_channel,
+    "message_not_found": Handling.gone,
+    "cant_update_message": Handling.gone,
+    "edit_window_closed": Handling.gone,
+    "internal_error": Handling.transient,
+    "fatal_error": Handling.transient,
+    "service_unavailable": Handling.transient,
+    "request_timeout": Handling.transient,
+    "team_added_to_org": Handling.transient,
+}
+
+
+def handling(exc: Exception) -> Handling:
+    if isinstance(exc, SlackApiError):
+        status = getattr(exc.response, "status_code", 200)
+        if status == 429:
+            return Handling.rate_limited
+        error = exc.response.get("error") if exc.response is not None else None
+        if error in ERRORS:
+            return ERRORS[error]
+        if status >= 500:
+            return Handling.transient
+        return Handling.permanent
+    return Handling.transient  # connection refused, timeouts, broken responses
+
+
+def retry_after(exc: Exception, default: float = 30.0) -> float:
+    """Seconds Slack asked us to wait (Retry-After), or a sensible default."""
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        value = (exc.response.headers or {}).get("Retry-After") or (exc.response.headers or {}).get(
+            "retry-after"
+        )
+        if isinstance(value, list):
+            value = value[0] if value else None
+        try:
+            return max(float(value), 1.0) if value is not None else default
+        except ValueError:
+            return default
+    return default
+
+
+def error_code(exc: Exception) -> str:
+    if isinstance(exc, SlackApiError) and exc.response is not None:
+        return str(exc.response.get("error") or f"http_{exc.response.status_code}")
+    return type(exc).__name__

@@ -1,0 +1,147 @@
+"""Buttons on lead cards and in the App Home. Ack first; the card is re-rendered from state
+by the outbox, never patched from the click."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.runtime import Runtime
+from bot.slack.home import publish_home
+from bot.slack.ids import Action, LeadRef
+from bot.slack.listeners.replies import refusal
+from bot.slack.views import decline_modal, reassign_modal
+from routing import permissions
+from storage import lifecycle
+from storage.lifecycle import Refused
+from storage.models import LeadState
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    config = runtime.config
+
+    def ephemeral(respond: Respond, text: str) -> None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    @app.action(Action.claim.value)
+    def claim(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        ack()
+        ref = LeadRef.decode(action.get("value"))
+        now = runtime.now()
+        try:
+            lead = lifecycle.claim(runtime.engine, config, ref.lead, context["actor"], now)
+        except Refused as refused:
+            ephemeral(respond, refusal(refused, config, now))
+            return
+        if lead.assigned_at is not None:
+            runtime.metrics.time_to_claim.labels(lead.pool or "").observe(
+                (now - lead.assigned_at).total_seconds()
+            )
+        runtime.kick()
+
+    @app.action(Action.contacted.value)
+    def contacted(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        ack()
+        ref = LeadRef.decode(action.get("value"))
+        try:
+            lifecycle.mark_contacted(
+                runtime.engine, config, ref.lead, context["actor"], runtime.now()
+            )
+        except Refused as refused:
+            ephemeral(respond, refusal(refused, config, runtime.now()))
+            return
+        runtime.kick()
+
+    @app.action(Action.outcome.value)
+    def outcome(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+        ack()
+        ref = LeadRef.decode(action["selected_option"]["value"])
+        try:
+            lifecycle.set_outcome(
+                runtime.engine,
+                config,
+                ref.lead,
+                context["actor"],
+                LeadState(ref.outcome),
+                runtime.now(),
+            )
+        except (Refused, ValueError) as problem:
+            message = (
+                refusal(problem, config, runtime.now())
+                if isinstance(problem, Refused)
+                else "That is not an outcome."
+            )
+            ephemeral(respond, message)
+            return
+        runtime.kick()
+
+    def open_modal(kind: str, allowed: Any, build: Any) -> Any:
+        def handler(
+            ack: Ack,
+            action: dict[str, Any],
+            body: dict[str, Any],
+            context: BoltContext,
+            client: WebClient,
+            respond: Respond,
+        ) -> None:
+            ack()
+            ref = LeadRef.decode(action.get("value"))
+            try:
+                lead = lifecycle.get_lead(runtime.engine, ref.lead)
+            except Refused as refused:
+                ephemeral(respond, refusal(refused, config, runtime.now()))
+                return
+            if not allowed(config, context["actor"], owner=lead.owner, pool_id=lead.pool):
+                who = (
+                    "only managers can reassign leads"
+                    if kind == "reassign" and config.permissions.reassign == "managers"
+                    else "only the owner, the pool's members or a manager can"
+                )
+                ephemeral(respond, f"You can't {kind} this lead: {who}.")
+                return
+            if lead.state not in (
+                LeadState.assigned,
+                LeadState.claimed,
+                LeadState.contacted,
+                LeadState.triage,
+            ):
+                ephemeral(respond, f"This lead is {lead.state}: nothing to {kind}.")
+                return
+            # trigger_id expires 3 s after the click: the modal opens before anything slow
+            client.views_open(trigger_id=body["trigger_id"], view=build(lead))
+
+        return handler
+
+    app.action(Action.reassign.value)(
+        open_modal("reassign", permissions.may_reassign, reassign_modal)
+    )
+    app.action(Action.decline.value)(open_modal("pass on", permissions.may_decline, decline_modal))
+
+    @app.action(Action.home_away.value)
+    def home_away(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        ack()
+        if context["rep"] is None:
+            return
+        lifecycle.set_away(
+            runtime.engine,
+            config,
+            context["actor"],
+            runtime.now(),
+            note="from App Home",
+            actor=context["actor"],
+        )
+        runtime.kick()
+        publish_home(runtime, client, context["user_id"])
+
+    @app.action(Action.home_back.value)
+    def home_back(ack: Ack, context: BoltContext, client: WebClient) -> None:
+        ack()
+        if context["rep"] is None:
+            return
+        lifecycle.set_back(runtime.engine, config, context["actor"], runtime.now())
+        publish_home(runtime, client, context["user_id"])

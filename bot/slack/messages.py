@@ -1,0 +1,26 @@
+"""Plain-text DMs the bot sends besides lead cards, by template name (stored in the outbox)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack.cards import escape, lead_title
+from routing import RoutingConfig
+from storage.models import LeadRow
+
+
+def lead_label(lead: LeadRow | None) -> str:
+    return escape(lead_title(lead)) if lead is not None else "a lead"
+
+
+def notification(payload: dict[str, Any], lead: LeadRow | None, config: RoutingConfig) -> str:
+    template = payload.get("template")
+    if template == "repeat_touch":
+        note = payload.get("message") or ""
+        quoted = f"\n> {escape(note[:500])}" if note else ""
+        return f"🔁 {lead_label(lead)} got in touch again.{quoted}"
+    if template == "back_automatically":
+        return "👋 Your time away has ended: you are receiving leads again. (`/away` to step out.)"
+    if template == "text":
+        return escape(payload.get("text", ""))
+    return escape(payload.get("text") or f"Update on {lead_label(lead)}")
