@@ -1,13 +1,16 @@
 """Properties of decide() over random teams, rules and leads (hypothesis).
 
-Weighted sharing, the true bound. routing/strategies.py uses stride scheduling: a rep's pass is
-count_i * S / w_i and the lowest pass takes the next lead. With k reps present throughout,
-W the sum of their weights and n leads so far, that gives (proof sketch in the test):
-  - nobody gets more than their exact share n*w_i/W plus (1 - w_i/W): never a whole lead more;
-  - the shortfall is at most (k - 1) * w_i / W leads, and this is reached: a fresh pool gives
-    its first turns in list order, so a heavy rep listed last starts k - 1 leads behind
-    (pinned below). "Within one lead either way" is therefore not a property of the strategy;
-  - after every W leads everyone has exactly their weight's share.
+Weighted sharing, the true bound. Let k reps be present throughout, W the sum of their weights
+and n the leads so far; rep i's exact share is n*w_i/W.
+  - Smooth weighted round robin (credit_i = n*w_i - count_i*W; the winner has the most credit,
+    at least W/k, before paying W) keeps every credit above -W: nobody ever gets a whole lead
+    more than their share (at most 1 - 1/k more), after every W leads everyone has exactly
+    their share, and the shortfall is at most (k-1)^2/k leads.
+  - Stride scheduling (lowest pass count_i*S/w_i wins) gives the same first two, with at most
+    (k-1)*w_i/W short.
+The shortfall can exceed one lead under either (pinned below), so "within one lead either way"
+is not a property of weighted sharing; the test asserts what holds: < 1 over, <= k-1 under,
+exact every W leads.
 """
 
 from __future__ import annotations
@@ -247,12 +250,7 @@ def test_round_robin_counts_among_present_reps_differ_by_at_most_one(pool, n) ->
 
 
 @given(static_pools("weighted"), st.integers(1, 120))
-def test_weighted_counts_stay_within_the_stride_scheduling_bound(pool, n) -> None:
-    """Why it holds. When rep i takes its c-th lead every present j has pass >= (c-1)S/w_i,
-    so count_j >= (c-1)w_j/w_i; summing, n-1 >= (c-1)W/w_i: c <= n*w_i/W + 1 - w_i/W.
-    When j took its last lead its pass (count_j-1)S/w_j was <= pass_i <= count_i*S/w_i;
-    summing over j != i, n - count_i <= (k-1) + count_i(W-w_i)/w_i: the shortfall bound.
-    """
+def test_weighted_counts_stay_within_the_true_bound(pool, n) -> None:
     config, status, now = pool
     counts, present = shares(config, status, now, n)
     if not present:
@@ -261,20 +259,26 @@ def test_weighted_counts_stay_within_the_stride_scheduling_bound(pool, n) -> Non
     total, k = sum(weights.values()), len(present)
     for rep_id, weight in weights.items():
         exact = Fraction(n * weight, total)
-        assert counts[rep_id] - exact <= 1 - Fraction(weight, total)  # never a whole lead more
-        assert exact - counts[rep_id] <= Fraction((k - 1) * weight, total)
+        assert counts[rep_id] - exact < 1  # never a whole lead more than the share
+        assert exact - counts[rep_id] <= k - 1
         if n % total == 0:
             assert counts[rep_id] == exact
 
 
 def test_weighted_shortfall_can_exceed_one_lead() -> None:
-    """Why the property above does not promise 'within one lead' for the rep left behind."""
+    """Why the property above does not promise 'within one lead' to the rep left behind."""
+    weights = [1, 1, 1, 1, 7, 7]
+    team = [rep(f"r{i}", weight=w) for i, w in enumerate(weights)]
     config = make_config(
-        [rep("ben"), rep("chloe"), rep("ana", weight=10)],
-        pools={"p": {"members": ["ben", "chloe", "ana"], "strategy": "weighted"}},
+        team,
+        pools={"p": {"members": [t["name"] for t in team], "strategy": "weighted"}},
         fallback="p",
     )
-    first_two = Counter(owners(route_many([lead()] * 2, config)))
-    assert Fraction(2 * 10, 12) - first_two["ana"] == Fraction(5, 3)  # = (k-1) * w / W
-    full = Counter(owners(route_many([lead()] * 12, config)))
-    assert full == {"ana": 10, "ben": 1, "chloe": 1}
+    sequence = owners(route_many([lead()] * 36, config))
+    worst = max(
+        Fraction(n * 7, 18) - sequence[:n].count(heavy)
+        for n in range(1, 37)
+        for heavy in ("r4", "r5")
+    )
+    assert worst > 1
+    assert Counter(sequence[:18]) == {f"r{i}": w for i, w in enumerate(weights)}
