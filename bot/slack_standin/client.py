@@ -1,0 +1,223 @@
+"""SlackRequests: play Slack's side of POST /slack/events — signed clicks, commands,
+modal submissions and events — against a running leadrouter (or any Bolt app).
+
+    slack = SlackRequests("http://127.0.0.1:8000", signing_secret, standin)
+    card = standin.messages("U1")[-1]
+    slack.click("U1", card, "claim_lead")        # value taken from the button, like Slack
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from bot.slack_standin import payloads
+from bot.slack_standin.records import Message, View
+from bot.slack_standin.server import SlackStandin
+from bot.slack_standin.signing import signed_headers
+from bot.slack_standin.workspace import Identity
+
+FORM = "application/x-www-form-urlencoded"
+
+
+class SlackRequests:
+    def __init__(
+        self,
+        app_url: str,
+        signing_secret: str,
+        standin: SlackStandin | None = None,
+        *,
+        http: httpx.Client | None = None,
+        timeout: float = 10.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """`app_url` is the app's root (…/slack/events is appended) or the events URL itself.
+        With a `standin`, trigger_ids and response_urls are registered there so views.open
+        accepts them and responses are recorded. `http` may be a TestClient (in-process)."""
+        base = app_url.rstrip("/")
+        self.events_url = base if base.endswith("/slack/events") else f"{base}/slack/events"
+        self.signing_secret = signing_secret
+        self.standin = standin
+        self.identity = standin.identity if standin else Identity()
+        self.http = http or httpx.Client(timeout=timeout)
+        self.clock = clock
+        self.sent: list[dict[str, Any]] = []  # every payload sent, decoded, in order
+        self._serial = itertools.count(1)
+
+    # the interactions --------------------------------------------------------
+    def click(
+        self,
+        user: str,
+        source: Message | View,
+        action_id: str,
+        value: Any = None,
+        **post_options: Any,
+    ) -> httpx.Response:
+        """Click the element `action_id` on a posted message or an opened/published view."""
+        act = payloads.action(source.blocks, action_id, self._ts(), value)
+        common = {"trigger_id": self._trigger(user)}
+        i = self.identity
+        if isinstance(source, View):
+            view = source.as_slack(i.app_id, i.team_id, i.bot_id)
+            body = payloads.block_actions(
+                i,
+                self._user(user),
+                act,
+                **common,
+                view=view,
+                container={"type": "view", "view_id": source.id},
+            )
+        else:
+            body = payloads.block_actions(
+                i,
+                self._user(user),
+                act,
+                **common,
+                container={
+                    "type": "message",
+                    "message_ts": source.ts,
+                    "channel_id": source.channel,
+                    "is_ephemeral": False,
+                },
+                channel={"id": source.channel, "name": self._channel_name(source.channel)},
+                message=source.as_slack(i.bot_id, i.app_id, i.team_id),
+                response_url=self._response_url(user, source.channel, source.ts),
+            )
+        return self.interaction(body, **post_options)
+
+    def submit_view(
+        self, user: str, view: View, values: dict[str, Any] | None = None, **post_options: Any
+    ) -> httpx.Response:
+        """Submit a modal; `values` maps input action_ids to what the user entered/chose."""
+        i = self.identity
+        body = payloads.view_submission(
+            i,
+            self._user(user),
+            view.as_slack(i.app_id, i.team_id, i.bot_id),
+            values or {},
+            trigger_id=self._trigger(user),
+        )
+        return self.interaction(body, **post_options)
+
+    def command(
+        self,
+        user: str,
+        command: str,
+        text: str = "",
+        *,
+        channel: str | None = None,
+        **post_options: Any,
+    ) -> httpx.Response:
+        """A slash command, by default typed in the user's DM with the app."""
+        channel_id = channel or (self.standin.dm_channel(user) if self.standin else "D0STANDIN")
+        fields = payloads.slash_command(
+            self.identity,
+            user,
+            self._user(user)["name"],
+            command,
+            text,
+            channel_id=channel_id,
+            channel_name=self._channel_name(channel_id),
+            response_url=self._response_url(user, channel_id, None),
+            trigger_id=self._trigger(user),
+        )
+        self.sent.append(fields)
+        return self.post(urlencode(fields).encode(), FORM, **post_options)
+
+    def home_opened(self, user: str, *, tab: str = "home", **post_options: Any) -> httpx.Response:
+        channel = self.standin.dm_channel(user) if self.standin else "D0STANDIN"
+        home = self.standin.home_view(user) if self.standin else None
+        i = self.identity
+        view = home.as_slack(i.app_id, i.team_id, i.bot_id) if home else None
+        return self.event(
+            payloads.app_home_opened(user, channel, self._ts(), tab=tab, view=view), **post_options
+        )
+
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        retry_num: int | None = None,
+        retry_reason: str = "http_timeout",
+        **post_options: Any,
+    ) -> httpx.Response:
+        """Any Events API event in its event_callback envelope; `retry_num` marks a
+        redelivery (X-Slack-Retry-Num), as Slack does after a slow acknowledgement."""
+        body = payloads.event_callback(
+            self.identity,
+            event,
+            event_id=f"Ev{next(self._serial):08d}",
+            event_time=int(self.clock()),
+        )
+        headers = dict(post_options.pop("headers", None) or {})
+        if retry_num is not None:
+            headers.update(
+                {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
+            )
+        self.sent.append(body)
+        return self.post(
+            json.dumps(body).encode(), "application/json", headers=headers, **post_options
+        )
+
+    def url_verification(self, challenge: str = "standin-challenge") -> httpx.Response:
+        body = payloads.url_verification(self.identity, challenge)
+        self.sent.append(body)
+        return self.post(json.dumps(body).encode(), "application/json")
+
+    # the wire ----------------------------------------------------------------
+    def interaction(self, payload: dict[str, Any], **post_options: Any) -> httpx.Response:
+        """Interactions arrive form-encoded as payload=<json>."""
+        self.sent.append(payload)
+        return self.post(urlencode({"payload": json.dumps(payload)}).encode(), FORM, **post_options)
+
+    def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+        tamper: Callable[[bytes], bytes] | None = None,
+    ) -> httpx.Response:
+        """Sign and send. `timestamp` forges the time, `signature` replaces the signature,
+        `tamper` changes the body after signing: for tests of the app's verification."""
+        ts = int(self.clock()) if timestamp is None else timestamp
+        sent_headers = signed_headers(self.signing_secret, body, content_type, ts)
+        if signature is not None:
+            sent_headers["X-Slack-Signature"] = signature
+        sent_headers.update(headers or {})
+        return self.http.post(
+            self.events_url, content=tamper(body) if tamper else body, headers=sent_headers
+        )
+
+    # helpers -------------------------------------------------------------------
+    def _ts(self) -> str:
+        return f"{self.clock():.6f}"
+
+    def _user(self, user_id: str) -> dict[str, Any]:
+        known = self.standin.workspace.users.get(user_id) if self.standin else None
+        return payloads.user_ref(self.identity, user_id, known.name if known else user_id.lower())
+
+    def _channel_name(self, channel_id: str) -> str:
+        found = self.standin.workspace.find_channel(channel_id) if self.standin else None
+        if found is None or found.is_im or channel_id.startswith("D"):
+            return "directmessage" if channel_id.startswith("D") else channel_id
+        return found.name
+
+    def _trigger(self, user: str) -> str:
+        if self.standin:
+            return self.standin.issue_trigger(user)
+        return f"{int(self.clock())}.{next(self._serial)}.{secrets.token_hex(8)}"
+
+    def _response_url(self, user: str, channel: str | None, ts: str | None) -> str:
+        if self.standin:
+            return self.standin.issue_response_url(user, channel, ts)
+        return f"https://hooks.slack.com/actions/{self.identity.team_id}/{next(self._serial)}/x"

@@ -1,0 +1,10 @@
+"""The Web API methods the stand-in answers, by name."""
+
+from __future__ import annotations
+
+from bot.slack_standin.methods import chat, people, views
+from bot.slack_standin.methods.common import Handler
+
+HANDLERS: dict[str, Handler] = {**chat.HANDLERS, **people.HANDLERS, **views.HANDLERS}
+
+__all__ = ["HANDLERS", "Handler"]

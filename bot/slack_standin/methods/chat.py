@@ -1,0 +1,106 @@
+"""chat.* methods: post, update, ephemeral, permalink."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack_standin.blocks import MESSAGE_BLOCKS, block_errors
+from bot.slack_standin.errors import SlackError
+from bot.slack_standin.methods.common import Handler, invalid, required
+from bot.slack_standin.records import Channel, Ephemeral, Message
+from bot.slack_standin.workspace import Workspace
+
+MAX_TEXT = 40_000
+
+
+def _content(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    text = params.get("text") or ""
+    blocks = params.get("blocks") or []
+    if not text and not blocks:
+        raise SlackError("no_text")
+    if len(text) > MAX_TEXT:
+        raise SlackError("msg_too_long")
+    problems = block_errors(blocks, limit=MESSAGE_BLOCKS)
+    if problems:
+        raise invalid("invalid_blocks", problems)
+    return text, blocks
+
+
+def _writable(channel: Channel) -> Channel:
+    if channel.archived:
+        raise SlackError("is_archived")
+    if not channel.is_im and not channel.bot_is_member:
+        raise SlackError("not_in_channel")
+    return channel
+
+
+def _slack(ws: Workspace, message: Message) -> dict[str, Any]:
+    i = ws.identity
+    return message.as_slack(i.bot_id, i.app_id, i.team_id)
+
+
+def post_message(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    channel = _writable(ws.conversation(required(params, "channel"), open_dm=True))
+    text, blocks = _content(params)
+    message = Message(
+        channel=channel.id,
+        ts=ws.next_ts(),
+        text=text,
+        blocks=blocks,
+        user=ws.identity.bot_user_id,
+        thread_ts=params.get("thread_ts") or None,
+    )
+    ws.store(message)
+    return {"channel": channel.id, "ts": message.ts, "message": _slack(ws, message)}
+
+
+def update(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    channel = ws.conversation(required(params, "channel"))
+    message = ws.message(channel.id, required(params, "ts"))
+    if message.user != ws.identity.bot_user_id:
+        raise SlackError("cant_update_message")
+    _writable(channel)
+    # Slack keeps the previous text or blocks when a field is left out.
+    merged = {
+        "text": params.get("text", message.text),
+        "blocks": params.get("blocks", message.blocks),
+    }
+    message.text, message.blocks = _content(merged)
+    message.edits += 1
+    return {
+        "channel": channel.id,
+        "ts": message.ts,
+        "text": message.text,
+        "message": _slack(ws, message),
+    }
+
+
+def post_ephemeral(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    channel = _writable(ws.conversation(required(params, "channel"), open_dm=True))
+    user = ws.user(required(params, "user"))
+    if channel.members is not None and user.id not in channel.members:
+        raise SlackError("user_not_in_channel")
+    if channel.is_im and channel.dm_user != user.id:
+        raise SlackError("user_not_in_channel")
+    text, blocks = _content(params)
+    ephemeral = Ephemeral(channel.id, user.id, text, blocks, message_ts=ws.next_ts())
+    ws.ephemerals.append(ephemeral)
+    return {"message_ts": ephemeral.message_ts}
+
+
+def get_permalink(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    channel = ws.conversation(required(params, "channel"))
+    message = ws.message(channel.id, required(params, "message_ts"))
+    link = (
+        f"https://{ws.identity.team_domain}.slack.com/archives/{channel.id}"
+        f"/p{message.ts.replace('.', '')}"
+    )
+    return {"channel": channel.id, "permalink": link}
+
+
+HANDLERS: dict[str, Handler] = {
+    "chat.postMessage": post_message,
+    "chat.update": update,
+    "chat.postEphemeral": post_ephemeral,
+    "chat.getPermalink": get_permalink,
+}
