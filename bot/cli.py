@@ -7,6 +7,7 @@ import typer
 from bot.check_command import check
 from bot.serve_command import db_app, serve
 from bot.simulate_command import simulate
+from bot.stats_command import stats
 
 app = typer.Typer(
     help="leadrouter: route inbound sales leads to the right rep in Slack, and make sure "
@@ -17,6 +18,7 @@ app = typer.Typer(
 app.command()(serve)
 app.command()(check)
 app.command()(simulate)
+app.command()(stats)
 app.add_typer(db_app, name="db")
 
 if __name__ == "__main__":

@@ -61,6 +61,12 @@ class Metrics:
             ["method", "result"],
             registry=self.registry,
         )
+        self.escalations = Counter(
+            "leadrouter_escalations",
+            "Ladder steps taken",
+            ["action"],
+            registry=self.registry,
+        )
         self.notifications = Counter(
             "leadrouter_notifications",
             "Outbox deliveries by kind and result",

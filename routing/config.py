@@ -135,6 +135,14 @@ class EscalationPolicy(BaseModel):
         return steps
 
 
+class SlowResponders(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    missed_in_a_row: int = Field(
+        0, ge=0, description="Set a rep away after this many missed claim SLAs in a row (0: off)"
+    )
+
+
 class Permissions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -181,6 +189,7 @@ class RoutingConfig(BaseModel):
     escalation_policies: dict[str, EscalationPolicy] = Field(default_factory=dict)
     permissions: Permissions = Permissions()
     intake: Intake = Intake()
+    slow_responders: SlowResponders = SlowResponders()
 
     @field_validator("accounts", mode="before")
     @classmethod

@@ -35,6 +35,7 @@ from storage.models import (
     IdempotencyKey,
     LeadRow,
     LeadState,
+    Responsiveness,
     Rotation,
 )
 
@@ -193,8 +194,8 @@ def _new_lead(
     session.add(row)
     session.flush()
     _event(session, row, "received", SYSTEM, now, reason=f"from {source}")
-    decision = decide(lead, config, routing_state(session, config, now), now)
-    _apply(session, config, row, decision, "intake", SYSTEM, now)
+    router = Router(session, config, now)
+    _apply(session, config, row, router.decide(row, lead), "intake", SYSTEM, now)
     assert row.id is not None
     return IntakeResult(row.id, row.state, row.owner, row.rule, row.reason)
 
@@ -249,6 +250,41 @@ def win_rates(session: Session, since: datetime) -> dict[str, float]:
     return {owner: won.get(owner, 0) / total for owner, total in closed.items()}
 
 
+class Router:
+    """Routing decisions inside one transaction: takes the routing lock, reads the state once
+    and keeps it current as leads move, so a sweep or an /away that moves many leads does not
+    re-read every open lead for each one."""
+
+    def __init__(self, session: Session, config: RoutingConfig, now: datetime) -> None:
+        serialize_routing(session)
+        self.config = config
+        self.now = now
+        state = routing_state(session, config, now)
+        self.rotation = dict(state.rotation)
+        self.open = dict(state.open_leads)
+        self.away = dict(state.away)
+        self.performance = state.performance
+
+    def decide(self, row: LeadRow, lead: Lead | None = None) -> Decision:
+        """Decide for `row` (never back to a rep who already had it) and update the state."""
+        lead = lead or Lead.model_validate(row.data)
+        state = RoutingState(
+            rotation=self.rotation,
+            open_leads=self.open,
+            away=self.away,
+            performance=self.performance,
+            exclude=frozenset(row.previous_owners),
+        )
+        decision = decide(lead, self.config, state, self.now)
+        if decision.rotation is not None and decision.pool is not None:
+            self.rotation[decision.pool.id] = decision.rotation
+        if row.owner and row.state in OPEN_STATES and self.open.get(row.owner):
+            self.open[row.owner] -= 1
+        if decision.owner_id:
+            self.open[decision.owner_id] = self.open.get(decision.owner_id, 0) + 1
+        return decision
+
+
 def _apply(
     session: Session,
     config: RoutingConfig,
@@ -276,10 +312,7 @@ def _apply(
     if decision.outcome == "assigned":
         row.assigned_at = now
         row.claim_due_at = now + decision.sla
-        row.escalation = _ladder(config, decision)
-        row.escalate_at = (
-            now + timedelta(seconds=row.escalation[0]["after"]) if row.escalation else None
-        )
+        start_ladder(row, _ladder(config, decision), now)
     else:
         row.claim_due_at = row.escalate_at = None
         row.escalation = []
@@ -300,8 +333,16 @@ def _apply(
     )
     if decision.rotation is not None and decision.pool is not None:
         _save_rotation(session, decision.pool.id, dict(decision.rotation), now)
-    event_kind = decision.outcome if kind == "intake" else kind
-    _event(session, row, event_kind, actor, now, from_state=previous_state, reason=decision.reason)
+    _event(
+        session,
+        row,
+        decision.outcome,
+        actor,
+        now,
+        from_state=previous_state,
+        reason=decision.reason,
+        detail={"via": kind},
+    )
     _notify_new_owner(session, config, row, decision, now)
 
 
@@ -319,6 +360,15 @@ def _ladder(config: RoutingConfig, decision: Decision) -> list[dict[str, Any]]:
         }
         for step in policy.steps
     ]
+
+
+def start_ladder(row: LeadRow, steps: list[dict[str, Any]], now: datetime) -> None:
+    """Fix each step's time from `now` (a new owner gets the whole ladder)."""
+    row.escalation = [
+        {**step, "at": (now + timedelta(seconds=step["after"])).isoformat()} for step in steps
+    ]
+    row.escalation_step = 0
+    row.escalate_at = now + timedelta(seconds=steps[0]["after"]) if steps else None
 
 
 def _save_rotation(session: Session, pool: str, credits: dict[str, int], now: datetime) -> None:
@@ -433,6 +483,10 @@ def claim(
             reason=f"claimed {_age(row, now)} after assignment",
         )
         outbox.enqueue(session, outbox.Kind.update_cards, now, lead_id=row.id)
+        streak = session.get(Responsiveness, actor)
+        if streak is not None and streak.missed_in_a_row:
+            streak.missed_in_a_row, streak.updated_at = 0, now
+            session.add(streak)
         return row
 
 
@@ -543,10 +597,7 @@ def reassign(
         )
         row.assigned_at = now
         row.claim_due_at = now + timedelta(seconds=row.sla_seconds)
-        row.escalation_step = 0
-        row.escalate_at = (
-            now + timedelta(seconds=row.escalation[0]["after"]) if row.escalation else None
-        )
+        start_ladder(row, row.escalation, now)
         row.open_to_pool = False
         session.add(row)
         session.add(
@@ -589,7 +640,8 @@ def decline(
             )
         if row.state != LeadState.assigned:
             raise Refused("wrong_state", f"this lead is {row.state}", row)
-        return _reroute(session, config, row, "declined", actor, reason or "not mine", now)
+        router = Router(session, config, now)
+        return _reroute(session, router, row, "declined", actor, reason or "not mine")
 
 
 def reroute(
@@ -611,27 +663,27 @@ def reroute(
             raise Refused("wrong_state", f"this lead is {row.state}", row)
         if expected_owner is not None and row.owner != expected_owner:
             raise Refused("wrong_state", "someone else has this lead now", row)
-        return _reroute(session, config, row, kind, actor, why, now)
+        return _reroute(session, Router(session, config, now), row, kind, actor, why)
 
 
 def _reroute(
     session: Session,
-    config: RoutingConfig,
+    router: Router,
     row: LeadRow,
     kind: str,
     actor: str,
     why: str,
-    now: datetime,
+    detail: dict[str, Any] | None = None,
 ) -> LeadRow:
-    serialize_routing(session)
+    """Pass an unclaimed lead to the next eligible rep; `kind` says why (declined, rerouted,
+    unreachable, escalated) and the old cards are updated to say so."""
+    now = router.now
     _remember_owner(row)
     previous = row.owner
-    lead = Lead.model_validate(row.data)
-    state = routing_state(session, config, now, exclude=row.previous_owners)
-    decision = decide(lead, config, state, now)
-    _event(session, row, kind, actor, now, reason=why, detail={"from": previous})
+    decision = router.decide(row)
+    _event(session, row, kind, actor, now, reason=why, detail={"from": previous, **(detail or {})})
     outbox.enqueue(session, outbox.Kind.update_cards, now, lead_id=row.id)
-    _apply(session, config, row, decision, "rerouted", SYSTEM, now)
+    _apply(session, router.config, row, decision, kind, SYSTEM, now)
     return row
 
 
@@ -663,35 +715,50 @@ def set_away(
     if rep_id not in config.reps:
         raise Refused("unknown_rep", "you are not a rep in routing.yml")
     with transaction(engine) as session:
-        serialize_routing(session)
-        current = session.get(Availability, rep_id)
-        if current is None:
-            session.add(
-                Availability(rep=rep_id, since=now, until=until, note=note, set_by=actor or rep_id)
-            )
-        else:
-            current.until, current.note, current.set_by = until, note, actor or rep_id
-            session.add(current)
-        _event(
-            session,
-            None,
-            "away",
-            actor or rep_id,
-            now,
-            reason=note or "",
-            detail={"rep": rep_id, "until": until.isoformat() if until else None},
-        )
-        session.flush()
-        unclaimed = session.exec(
-            select(LeadRow)
-            .where(LeadRow.owner == rep_id)
-            .where(LeadRow.state == LeadState.assigned)
-            .order_by(col(LeadRow.id))
-        ).all()
-        name = config.reps[rep_id].name
-        for row in unclaimed:
-            _reroute(session, config, row, "rerouted", SYSTEM, f"{name} is away", now)
-        return AwayResult(until, [row.id for row in unclaimed if row.id is not None])
+        return mark_away_in(session, config, rep_id, now, until=until, note=note, actor=actor)
+
+
+def mark_away_in(
+    session: Session,
+    config: RoutingConfig,
+    rep_id: str,
+    now: datetime,
+    *,
+    until: datetime | None = None,
+    note: str | None = None,
+    actor: str | None = None,
+    router: Router | None = None,
+) -> AwayResult:
+    """set_away inside the caller's transaction (the escalation sweep uses it)."""
+    current = session.get(Availability, rep_id)
+    if current is None:
+        current = Availability(rep=rep_id, since=now)
+    current.until, current.note, current.set_by = until, note, actor or SYSTEM
+    session.add(current)
+    _event(
+        session,
+        None,
+        "away",
+        actor or SYSTEM,
+        now,
+        reason=note or "",
+        detail={"rep": rep_id, "until": until.isoformat() if until else None},
+    )
+    session.flush()
+    if router is None:
+        router = Router(session, config, now)
+    else:
+        router.away[rep_id] = until
+    unclaimed = session.exec(
+        select(LeadRow)
+        .where(LeadRow.owner == rep_id)
+        .where(LeadRow.state == LeadState.assigned)
+        .order_by(col(LeadRow.id))
+    ).all()
+    name = config.reps[rep_id].name
+    for row in unclaimed:
+        _reroute(session, router, row, "rerouted", SYSTEM, f"{name} is away")
+    return AwayResult(until, [row.id for row in unclaimed if row.id is not None])
 
 
 def set_back(

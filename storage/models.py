@@ -202,3 +202,13 @@ class IdempotencyKey(SQLModel, table=True):
     lead_id: int | None = Field(default=None, foreign_key="leads.id")
     response: dict = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Responsiveness(SQLModel, table=True):
+    """Lead SLAs a rep missed in a row (reset by a claim), for the slow-responder rule."""
+
+    __tablename__ = "responsiveness"
+
+    rep: str = Field(primary_key=True, max_length=80)
+    missed_in_a_row: int = 0
+    updated_at: datetime = Field(sa_type=UTCDateTime)

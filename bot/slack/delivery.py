@@ -174,6 +174,12 @@ class Delivery:
         target = message.target or "triage"
         if target.startswith("dm:"):
             self._post_dm(message.lead_id, target[3:])
+        elif target.startswith("person:"):  # a manager: a rep id, or a Slack id for non-reps
+            person = target[7:]
+            if person in self.runtime.config.reps:
+                self._post_dm(message.lead_id, person)
+            else:
+                self._post_to_channel(message.lead_id, person, "person")
         elif target.startswith("channel:"):
             self._post_to_channel(message.lead_id, target[8:], "channel")
         else:

@@ -19,6 +19,19 @@ def notification(payload: dict[str, Any], lead: LeadRow | None, config: RoutingC
         note = payload.get("message") or ""
         quoted = f"\n> {escape(note[:500])}" if note else ""
         return f"🔁 {lead_label(lead)} got in touch again.{quoted}"
+    if template == "remind":
+        due = (
+            f" (due <!date^{int(lead.claim_due_at.timestamp())}^{{time}}|soon>)"
+            if (lead is not None and lead.claim_due_at)
+            else ""
+        )
+        return f"⏰ Reminder: {lead_label(lead)} is waiting for you to claim it{due}."
+    if template == "slow_responder":
+        missed = payload.get("missed", "several")
+        return (
+            f"🌴 You missed {missed} lead SLAs in a row, so I set you away to stop leads "
+            "piling up. Type `/back` when you are ready for leads again."
+        )
     if template == "back_automatically":
         return "👋 Your time away has ended: you are receiving leads again. (`/away` to step out.)"
     if template == "text":

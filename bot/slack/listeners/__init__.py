@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, stats, views
 
 
 def register(app: App, runtime: Runtime) -> None:
-    for kind in (actions, views, commands, events):
+    for kind in (actions, views, commands, stats, events):
         kind.register(app, runtime)

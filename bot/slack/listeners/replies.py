@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.slack.cards import mention, slack_time, span
 from routing import RoutingConfig
@@ -12,10 +12,9 @@ from storage.models import LeadRow
 
 def offered_until(lead: LeadRow) -> datetime | None:
     """When the ladder opens this lead to its pool, or its SLA if the ladder never does."""
-    if lead.assigned_at is not None:
-        for step in lead.escalation:
-            if step["action"] == "open_to_pool":
-                return lead.assigned_at + timedelta(seconds=step["after"])
+    for step in lead.escalation:
+        if step["action"] == "open_to_pool" and step.get("at"):
+            return datetime.fromisoformat(step["at"])
     return lead.claim_due_at
 
 

@@ -1,0 +1,86 @@
+"""/routing-stats [today|7d|30d|90d] [pool] — managers only; an ephemeral report."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from sqlmodel import select
+
+from bot import stats_render
+from bot.runtime import Runtime
+from bot.slack.ids import Command
+from routing import RoutingConfig, permissions
+from storage.analytics import PERIODS, build_report, period_start
+from storage.db import read_only
+from storage.models import SlackMessage
+
+USAGE = "Usage: `/routing-stats [today|7d|30d|90d] [pool]`, e.g. `/routing-stats 7d emea-smb`."
+
+
+def parse_args(text: str, config: RoutingConfig) -> tuple[str, str | None]:
+    """Period and pool in any order; ValueError with the usage for anything else."""
+    period, pool = "7d", None
+    for word in text.split():
+        if word.lower() in PERIODS:
+            period = word.lower()
+        elif word in config.pools and pool is None:
+            pool = word
+        else:
+            known = ", ".join(sorted(config.pools))
+            raise ValueError(f"I don't know {word!r}. {USAGE}\nPools: {known}.")
+    return period, pool
+
+
+def register(app: App, runtime: Runtime) -> None:
+    config = runtime.config
+
+    @app.command(Command.routing_stats.value)
+    def routing_stats(
+        ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+    ) -> None:
+        ack()
+        if not permissions.is_manager(config, context["actor"]):
+            respond(
+                "Sorry, /routing-stats is for managers listed in routing.yml. "
+                "Ask your manager or sales-ops admin for the numbers."
+            )
+            return
+        try:
+            period, pool = parse_args(command.get("text", ""), config)
+        except ValueError as problem:
+            respond(str(problem))
+            return
+        now = runtime.now()
+        zone_now = None
+        if period == "today":
+            tz = client.users_info(user=command["user_id"])["user"].get("tz") or "UTC"
+            zone_now = now.astimezone(ZoneInfo(tz))
+        report = build_report(
+            runtime.engine, config, period_start(period, now, zone_now), now, pool
+        )
+        respond(
+            blocks=stats_render.blocks(report, config, period, _links(runtime, client, report)),
+            text=f"Routing stats · {period}",
+        )
+
+
+def _links(runtime: Runtime, client: WebClient, report: Any) -> dict[int, str]:
+    """Permalinks to a posted card of each of the oldest unclaimed leads."""
+    links: dict[int, str] = {}
+    with read_only(runtime.engine) as session:
+        for lead in report.oldest_unclaimed:
+            copy = session.exec(
+                select(SlackMessage).where(SlackMessage.lead_id == lead.id).limit(1)
+            ).first()
+            if copy is None:
+                continue
+            try:
+                links[lead.id] = client.chat_getPermalink(channel=copy.channel, message_ts=copy.ts)[
+                    "permalink"
+                ]
+            except Exception:  # a link is a nicety; the report stands without it
+                continue
+    return links
