@@ -31,6 +31,9 @@ class Runtime:
     # Wakes the outbox delivery at once after a change (set by the scheduler when it runs).
     kick: Callable[[], None] = field(default=lambda: None)
 
+    def __post_init__(self) -> None:
+        self.metrics.watch_outbox(self.engine, self.now)
+
     def now(self) -> datetime:
         return self.clock()
 
@@ -45,6 +48,4 @@ def build_runtime(
     engine = make_engine(settings.database_url)
     if migrate:
         upgrade(engine)
-    runtime = Runtime(settings=settings, config=config, engine=engine, clock=clock)
-    runtime.metrics.watch_outbox(engine, clock)
-    return runtime
+    return Runtime(settings=settings, config=config, engine=engine, clock=clock)

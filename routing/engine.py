@@ -14,7 +14,7 @@ from typing import Literal
 
 from routing.config import Priority, Requirement, RoutingConfig, Rule
 from routing.lead import Lead
-from routing.strategies import Credits, pick
+from routing.strategies import Rotation, pick
 from routing.team import Pool, Rep
 from routing.trace import Exclusion, Trace
 
@@ -32,7 +32,7 @@ class RoutingState:
     exclude: reps who already had this lead (a re-route never goes back to them).
     """
 
-    rotation: Mapping[str, Credits] = field(default_factory=dict)
+    rotation: Mapping[str, Rotation] = field(default_factory=dict)
     open_leads: Mapping[str, int] = field(default_factory=dict)
     away: Mapping[str, datetime | None] = field(default_factory=dict)
     performance: Mapping[str, float] = field(default_factory=dict)
@@ -50,7 +50,7 @@ class Decision:
     reason: str
     trace: tuple[str, ...]
     exclusions: tuple[Exclusion, ...]
-    rotation: Credits | None = None  # the new credits of `pool`, when a rotation moved
+    rotation: Rotation | None = None  # the new credits of `pool`, when a rotation moved
 
     @property
     def owner_id(self) -> str | None:
@@ -181,7 +181,10 @@ def exclusion_reason(
         return "already had this lead"
     if rep.id in state.away:
         until = state.away[rep.id]
-        return "away" if until is None else f"away until {_local(until, rep)}"
+        if until is None:
+            return "away"
+        if until > now:  # an /away that has run out no longer counts, swept or not
+            return f"away until {_local(until, rep)}"
     time_off = rep.time_off_at(now)
     if time_off is not None:
         return f"time off until {time_off.end:%b %d}" + (
@@ -234,7 +237,7 @@ def _decision(
     rule: Rule | None,
     config: RoutingConfig,
     trace: Trace,
-    credits: Credits | None = None,
+    credits: Rotation | None = None,
 ) -> Decision:
     return Decision(
         outcome=outcome,

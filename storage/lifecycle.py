@@ -52,7 +52,8 @@ class Refused(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-        self.lead = lead
+        # a plain copy: the transaction that raised this rolls back and expires its rows
+        self.lead = LeadRow(**lead.model_dump()) if lead is not None else None
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def render_card(
     if buttons:
         blocks.append({"type": "actions", "block_id": f"lead_{lead.id}", "elements": buttons})
     state_word = OUTCOME_LABELS.get(LeadState(lead.state), lead.state)
-    text = truncate(f"Lead: {title} ({state_word})", 300)
+    text = escape(truncate(f"Lead: {title} ({state_word})", 300))  # `text` is mrkdwn too
     return Card(text=text, blocks=blocks)
 
 

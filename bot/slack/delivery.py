@@ -128,8 +128,9 @@ class Delivery:
 
     # ------------------------------------------------------------ Slack calls
 
-    def _call(self, method: str, channel: str | None = None, **params: Any) -> Any:
+    def _call(self, method: str, **params: Any) -> Any:
         """One Web API call, counted; a channel under a rate limit is not even tried."""
+        channel = params.get("channel")
         now = self.runtime.now()
         if channel and self.blocked_until.get(channel, now) > now:
             wait = (self.blocked_until[channel] - now).total_seconds()

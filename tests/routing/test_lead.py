@@ -165,11 +165,6 @@ def test_blank_text_fields_read_as_missing() -> None:
     assert (item.title, item.company_domain, item.email) == (None, None, None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="routing/lead.py: the field normalisers run before _blank_to_none, so an empty "
-    "country/language/employees/revenue box on a form is a 422 instead of 'not given'",
-)
 @pytest.mark.parametrize("field", ["country", "language", "employees", "annual_revenue"])
 def test_blank_normalised_fields_read_as_missing(field: str) -> None:
     assert getattr(lead(**{field: " "}), field) is None

@@ -105,6 +105,7 @@ def test_the_clicks_trigger_opens_a_modal_and_its_submission_carries_state(
     )
     slack.click("U0SAM", standin.messages("C0SALES")[0], "reassign_lead")
     [opened] = standin.wait_for(lambda: standin.views(kind="modal"))
+    standin.wait_for(lambda: "reassign_open" in seen)  # the listener records it after the call
     assert seen["reassign_open"]["ok"]
     assert slack.submit_view("U0SAM", opened, {"new_owner": "U0GONE"}).status_code == 200
     standin.wait_for(lambda: "submission" in seen)

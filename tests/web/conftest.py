@@ -44,9 +44,7 @@ def clock(now: datetime) -> MovableClock:
 @pytest.fixture
 def runtime(engine, clock) -> Runtime:  # type: ignore[no-untyped-def]
     settings = Settings(webhook_secret=WEBHOOK_SECRET, _env_file=None)  # type: ignore[call-arg]
-    rt = Runtime(settings=settings, config=team(), engine=engine, clock=clock)
-    rt.metrics.watch_outbox(engine, clock)
-    return rt
+    return Runtime(settings=settings, config=team(), engine=engine, clock=clock)
 
 
 @pytest.fixture

@@ -1,0 +1,135 @@
+"""The whole bot against the Slack stand-in: webhooks in, cards out, signed clicks back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from bot.runtime import Runtime
+from bot.server import Server, assemble
+from bot.settings import Settings
+from bot.slack_standin import SlackRequests, SlackStandin
+from routing import RoutingConfig
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.models import SlackMessage
+from tests.storage.team import team
+from tests.web.conftest import WEBHOOK_SECRET, MovableClock, sign_generic
+
+SIGNING_SECRET = "slack-signing-secret-for-tests"
+PEOPLE = {
+    "U0ANA": ("ana", "Europe/Paris"),
+    "U0BEN": ("ben", "Europe/Paris"),
+    "U0CHLOE": ("chloe", "Europe/Paris"),
+    "U0DEV": ("dev", "America/New_York"),
+    "U0MIA": ("mia", "America/Los_Angeles"),
+    "U0BOSS": ("boss", "Europe/London"),
+    "U0STRANGER": ("stranger", "UTC"),
+}
+
+
+@pytest.fixture(scope="session")
+def running_standin() -> Iterator[SlackStandin]:
+    with SlackStandin() as slack:
+        yield slack
+
+
+@pytest.fixture
+def standin(running_standin: SlackStandin) -> SlackStandin:
+    slack = running_standin
+    slack.reset()
+    for user_id, (name, tz) in PEOPLE.items():
+        slack.add_user(user_id, name, tz=tz, real_name=name.title())
+    for channel, name in (("C0SALES", "sales"), ("C0OVER", "overflow"), ("C0TRIAGE", "triage")):
+        slack.add_channel(channel, name)
+    return slack
+
+
+@dataclass
+class Bot:
+    """A running leadrouter (no background scheduler: tests deliver and sweep explicitly)."""
+
+    server: Server
+    http: TestClient
+    slack: SlackRequests
+    standin: SlackStandin
+    clock: MovableClock
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.server.runtime
+
+    @property
+    def engine(self) -> Engine:
+        return self.runtime.engine
+
+    @property
+    def config(self) -> RoutingConfig:
+        return self.runtime.config
+
+    def deliver(self) -> None:
+        assert self.server.delivery is not None
+        self.server.delivery.drain()
+
+    def post_lead(self, **fields: object) -> dict:
+        body = json.dumps(fields).encode()
+        response = self.http.post(
+            "/webhooks/leads",
+            content=body,
+            headers=sign_generic(body, int(self.clock().timestamp())),
+        )
+        assert response.status_code == 202, response.text
+        return response.json()
+
+    def card(self, channel: str, lead_id: int):  # type: ignore[no-untyped-def]
+        """The current version of the lead's card in a channel, or in a user's DM (U…)."""
+        if channel.startswith("U"):
+            channel = self.standin.dm_channel(channel)
+        with Session(self.engine) as session:
+            copy = session.exec(
+                select(SlackMessage)
+                .where(SlackMessage.lead_id == lead_id)
+                .where(SlackMessage.channel == channel)
+            ).first()
+        assert copy is not None, f"no card of lead {lead_id} was posted in {channel}"
+        return next(m for m in self.standin.messages(channel) if m.ts == copy.ts)
+
+    def card_text(self, channel: str, lead_id: int) -> str:
+        return json.dumps(self.card(channel, lead_id).blocks, ensure_ascii=False)
+
+
+def make_bot(standin: SlackStandin, tmp_path, now: datetime, config: RoutingConfig) -> Bot:  # type: ignore[no-untyped-def]
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    upgrade(engine)
+    settings = Settings(
+        slack_bot_token=standin.token,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=standin.url,
+        webhook_secret=WEBHOOK_SECRET,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    clock = MovableClock(now)
+    runtime = Runtime(settings=settings, config=config, engine=engine, clock=clock)
+    server = assemble(runtime, scheduler=False)
+    http = TestClient(server.app)
+    return Bot(
+        server,
+        http,
+        SlackRequests("http://testserver", SIGNING_SECRET, standin, http=http),
+        standin,
+        clock,
+    )
+
+
+@pytest.fixture
+def bot(standin: SlackStandin, tmp_path, now) -> Iterator[Bot]:  # type: ignore[no-untyped-def]
+    made = make_bot(standin, tmp_path, now, team())
+    yield made
+    made.server.close()
