@@ -23,6 +23,8 @@ AWAY_SECONDS = 30
 
 
 def start_scheduler(runtime: Runtime, delivery: Delivery | None) -> BackgroundScheduler:
+    # APScheduler logs every run at INFO (several a second here): keep warnings and errors.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     scheduler = BackgroundScheduler(
         executors={"default": ThreadPoolExecutor(4)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
