@@ -177,6 +177,9 @@ class SlackMessage(SQLModel, table=True):
     lead_id: int = Field(foreign_key="leads.id", index=True)
     channel: str = Field(max_length=40)
     ts: str = Field(max_length=40)
+    target: str | None = Field(
+        default=None, max_length=120, description="The channel as configured (a name or an id)"
+    )
     kind: str = Field(max_length=20, description="dm or channel")
     rep: str | None = Field(default=None, max_length=80, description="For DMs: whose")
     posted_at: datetime = Field(sa_type=UTCDateTime)

@@ -211,7 +211,7 @@ class Delivery:
         _record_copy(self.runtime, lead_id, posted["channel"], posted["ts"], "dm", rep_id)
 
     def _post_to_channel(self, lead_id: int, channel: str, kind: str) -> None:
-        if _copy_exists(self.runtime, lead_id, channel=channel):
+        if _copy_exists(self.runtime, lead_id, target=channel):
             return
         _lead, card = self._card(lead_id)
         try:
@@ -227,7 +227,7 @@ class Delivery:
                 raise
             self._post_to_triage(lead_id, f"could not post to <#{channel}>: {error_code(exc)}")
             return
-        _record_copy(self.runtime, lead_id, posted["channel"], posted["ts"], kind, None)
+        _record_copy(self.runtime, lead_id, posted["channel"], posted["ts"], kind, None, channel)
 
     def _post_to_triage(self, lead_id: int, why: str | None) -> None:
         channel = self.runtime.config.triage.channel
@@ -313,13 +313,14 @@ def _copy_exists(
     runtime: Runtime,
     lead_id: int,
     *,
-    channel: str | None = None,
+    target: str | None = None,
     kind: str | None = None,
     rep: str | None = None,
 ) -> bool:
+    """Was the card already posted there? `target` is the channel as configured (id or name)."""
     query = select(SlackMessage.id).where(SlackMessage.lead_id == lead_id)
-    if channel:
-        query = query.where(SlackMessage.channel == channel)
+    if target:
+        query = query.where((SlackMessage.target == target) | (SlackMessage.channel == target))
     if kind:
         query = query.where(SlackMessage.kind == kind).where(SlackMessage.rep == rep)
     with read_only(runtime.engine) as session:
