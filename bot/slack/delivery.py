@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from bot.runtime import Runtime
@@ -109,7 +110,13 @@ class Delivery:
             with transaction(self.runtime.engine) as session:
                 outbox.mark_dead(session, message.id, code)
             metrics.notifications.labels(message.kind, "dead").inc()
-            log.error("outbox %s (%s) failed for good: %s", message.id, message.kind, code)
+            log.error(
+                "outbox %s (%s) failed for good: %s",
+                message.id,
+                message.kind,
+                code,
+                exc_info=not isinstance(exc, SlackApiError),
+            )
             return
         with transaction(self.runtime.engine) as session:
             outbox.mark_sent(session, message.id, self.runtime.now())
@@ -328,11 +335,23 @@ def _copy_exists(
 
 
 def _record_copy(
-    runtime: Runtime, lead_id: int, channel: str, ts: str, kind: str, rep: str | None
+    runtime: Runtime,
+    lead_id: int,
+    channel: str,
+    ts: str,
+    kind: str,
+    rep: str | None,
+    target: str | None = None,
 ) -> None:
     with transaction(runtime.engine) as session:
         session.add(
             SlackMessage(
-                lead_id=lead_id, channel=channel, ts=ts, kind=kind, rep=rep, posted_at=runtime.now()
+                lead_id=lead_id,
+                channel=channel,
+                ts=ts,
+                target=target,
+                kind=kind,
+                rep=rep,
+                posted_at=runtime.now(),
             )
         )

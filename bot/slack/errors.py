@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 from enum import Enum
 
 from slack_sdk.errors import SlackApiError
@@ -47,7 +48,9 @@ def handling(exc: Exception) -> Handling:
         if status >= 500:
             return Handling.transient
         return Handling.permanent
-    return Handling.transient  # connection refused, timeouts, broken responses
+    if isinstance(exc, OSError | http.client.HTTPException):
+        return Handling.transient  # connection refused, timeouts, broken responses
+    return Handling.permanent  # a bug of ours: retrying would not help
 
 
 def retry_after(exc: Exception, default: float = 30.0) -> float:
