@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.check_command import check
+from bot.demo.command import demo
 from bot.serve_command import db_app, serve
 from bot.simulate_command import simulate
 from bot.stats_command import stats
@@ -16,6 +17,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command()(serve)
+app.command()(demo)
 app.command()(check)
 app.command()(simulate)
 app.command()(stats)

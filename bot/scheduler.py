@@ -1,11 +1,13 @@
-"""Background work in the `serve` process (APScheduler): outbox delivery, the escalation
-sweep and the end of /away periods. The database holds every due time, so a restart simply
-picks up where it left off, and several replicas never do the same work twice (leases and
-SKIP LOCKED in storage/)."""
+"""Background work in the `serve` process: outbox delivery (a loop woken at once by every
+change), and on APScheduler the escalation sweep and the end of /away periods.
+
+The database holds every due time, so a restart picks up where it left off, and several
+replicas never do the same work twice (leases and SKIP LOCKED in storage/)."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -17,45 +19,76 @@ from storage import escalation, lifecycle
 
 log = logging.getLogger(__name__)
 
-DELIVERY_SECONDS = 2
+DELIVERY_SECONDS = 2  # retries and leases are checked this often even with no kick
 ESCALATION_SECONDS = 5
 AWAY_SECONDS = 30
 
 
-def start_scheduler(runtime: Runtime, delivery: Delivery | None) -> BackgroundScheduler:
-    # APScheduler logs every run at INFO (several a second here): keep warnings and errors.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    scheduler = BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(4)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
-        timezone=UTC,
-    )
-    if delivery is not None:
-        job = scheduler.add_job(
-            delivery.run_once,
+class DeliveryLoop:
+    """Delivers the outbox until empty, then sleeps until kicked or DELIVERY_SECONDS pass."""
+
+    def __init__(self, delivery: Delivery) -> None:
+        self.delivery = delivery
+        self.wake = threading.Event()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="outbox-delivery", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def kick(self) -> None:
+        self.wake.set()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+        self.thread.join(timeout=15)
+
+    def _run(self) -> None:
+        while not self.stopping.is_set():
+            self.wake.clear()
+            try:
+                while self.delivery.run_once() and not self.stopping.is_set():
+                    pass
+            except Exception:  # the database may be briefly unreachable: try again soon
+                log.exception("outbox delivery pass failed")
+            self.wake.wait(DELIVERY_SECONDS)
+
+
+class Background:
+    """Everything `serve` runs besides HTTP; `--no-scheduler` replicas run none of it."""
+
+    def __init__(self, runtime: Runtime, delivery: Delivery | None) -> None:
+        # APScheduler logs every run at INFO (several a second here): keep warnings and errors.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        self.loop = DeliveryLoop(delivery) if delivery is not None else None
+        self.jobs = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(2)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+            timezone=UTC,
+        )
+        self.jobs.add_job(
+            escalate,
             "interval",
-            seconds=DELIVERY_SECONDS,
-            id="deliver",
+            args=[runtime],
+            seconds=ESCALATION_SECONDS,
+            id="escalate",
             next_run_time=datetime.now(UTC),
         )
+        self.jobs.add_job(end_away, "interval", args=[runtime], seconds=AWAY_SECONDS, id="away")
+        if self.loop is not None:
+            runtime.kick = self.loop.kick
 
-        def kick() -> None:  # a change was committed: deliver now rather than in 2 s
-            try:
-                job.modify(next_run_time=datetime.now(UTC))
-            except Exception:  # the scheduler is shutting down
-                log.debug("kick ignored", exc_info=True)
+    def start(self) -> Background:
+        if self.loop is not None:
+            self.loop.start()
+        self.jobs.start()
+        return self
 
-        runtime.kick = kick
-    scheduler.add_job(
-        lambda: escalate(runtime),
-        "interval",
-        seconds=ESCALATION_SECONDS,
-        id="escalate",
-        next_run_time=datetime.now(UTC),
-    )
-    scheduler.add_job(lambda: end_away(runtime), "interval", seconds=AWAY_SECONDS, id="away")
-    scheduler.start()
-    return scheduler
+    def stop(self) -> None:
+        self.jobs.shutdown(wait=True)
+        if self.loop is not None:
+            self.loop.stop()
 
 
 def escalate(runtime: Runtime) -> None:

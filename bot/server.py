@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from bot.scheduler import start_scheduler
+from bot.scheduler import Background
 from bot.slack.app import build_bolt, make_client, router
 from bot.slack.delivery import Delivery
 from bot.web import create_app
@@ -24,12 +23,12 @@ class Server:
     app: FastAPI
     bolt: App | None
     delivery: Delivery | None
-    scheduler: BackgroundScheduler | None
+    background: Background | None
     socket_mode: object | None = None
 
     def close(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=True)
+        if self.background is not None:
+            self.background.stop()
         if self.socket_mode is not None:
             self.socket_mode.close()  # type: ignore[attr-defined]
         self.runtime.engine.dispose()
@@ -48,8 +47,8 @@ def assemble(runtime: Runtime, *, scheduler: bool = True) -> Server:
             "stored and routed, and their notifications wait in the outbox"
         )
     app = create_app(runtime, router(bolt) if bolt else None)
-    jobs = start_scheduler(runtime, delivery) if scheduler else None
-    server = Server(runtime, app, bolt, delivery, jobs)
+    background = Background(runtime, delivery).start() if scheduler else None
+    server = Server(runtime, app, bolt, delivery, background)
     if bolt is not None and settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -154,6 +154,7 @@ async def _receive(runtime: Runtime, request: Request, provider: str) -> JSONRes
         idempotency_key=delivery_id,
     )
     if not result.replayed:
+        runtime.kick()  # post the cards now rather than at the next outbox poll
         metrics = runtime.metrics
         metrics.leads_received.labels(provider).inc()
         if result.duplicate:

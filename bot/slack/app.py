@@ -49,8 +49,7 @@ def build_bolt(runtime: Runtime, client: WebClient) -> App:
         raise ValueError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed for Slack")
     app = App(
         signing_secret=settings.slack_signing_secret.get_secret_value(),
-        token=settings.slack_bot_token.get_secret_value(),
-        client=client,
+        client=client,  # carries the bot token
         token_verification_enabled=False,  # no network call at start; the first request checks
         process_before_response=False,  # ack first, work after (Slack waits 3 s at most)
     )

@@ -26,5 +26,5 @@ def refusal(refused: Refused, config: RoutingConfig, now: datetime) -> str:
     if refused.code == "not_allowed" and lead is not None and lead.owner:
         until = offered_until(lead)
         when = f" until {slack_time(until)}" if until else ""
-        return f"This lead is offered to {mention(config, lead.owner)}{when}. {refused.message}."
+        return f"This lead is offered to {mention(config, lead.owner)}{when}."
     return refused.message[:1].upper() + refused.message[1:] + "."

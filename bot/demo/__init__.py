@@ -1,0 +1,1 @@
+"""`leadrouter demo`: the whole product in thirty seconds, no Slack workspace needed."""

@@ -1,0 +1,26 @@
+"""`leadrouter demo` tells the whole story, through the real server, in well under 30 s."""
+
+from __future__ import annotations
+
+import time
+
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+
+def test_the_demo_routes_claims_passes_escalates_and_reports():
+    started = time.monotonic()
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Typeform: Kim Lee, BrightPath Health → Priya Raman" in out
+    assert "named account globex.example: Ben Carter owns it" in out
+    assert "Kenji Satō off hours (Wed 00:00 Asia/Tokyo)" in out and "→ the triage channel" in out
+    assert "a repeat touch on their open lead" in out
+    assert 'every copy now says "Claimed by Priya in 2m 05s"' in out
+    assert 'told: "This lead is offered to @Ana until 15:30 UTC."' in out
+    assert "pass: Ben Carter did not claim it in time" in out
+    assert "Away until today at 13:00 (America/Los_Angeles)" in out
+    assert "Median time to claim: 2m 05s" in out
+    assert time.monotonic() - started < 30
