@@ -11,7 +11,7 @@ SLACK_API_URL = "https://slack.com/api/"
 class Settings(BaseSettings):
     """Every knob an operator sets. Secrets are SecretStr so they never print in logs."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     slack_bot_token: SecretStr | None = Field(None, description="xoxb-… from OAuth & Permissions")
     slack_signing_secret: SecretStr | None = Field(None, description="From Basic Information")
@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         description="Accept unsigned webhooks. Local experiments only: anyone could post leads.",
     )
     max_body_bytes: int = Field(256 * 1024, alias="LEADROUTER_MAX_BODY_BYTES")
+    slack_timeout: float = Field(
+        10.0, alias="LEADROUTER_SLACK_TIMEOUT", description="Seconds before a Slack call gives up"
+    )
     log_level: str = Field("INFO", alias="LEADROUTER_LOG_LEVEL")
 
     def secret(self, setting: str) -> str | None:

@@ -129,6 +129,8 @@ def language_code(value: str) -> str:
 
 
 _NUMBER = r"(\d+(?:[.,]\d+)*)"
+MAX_EMPLOYEES = 10_000_000  # the largest employers have a few million
+MAX_REVENUE = 1e13
 _SUFFIX = {"": 1, "k": 1_000, "m": 1_000_000, "mm": 1_000_000, "b": 1_000_000_000, "bn": 1e9}
 
 
@@ -154,14 +156,19 @@ def employee_count(value: str | int | float) -> int:
     if isinstance(value, bool):
         raise ValueError("employees must be a number or a range such as '500-1000'")
     if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError("employees cannot be negative")
+        if not 0 <= value <= MAX_EMPLOYEES:  # also refuses NaN
+            raise ValueError("employees must be a number of people")
         return int(value)
+    if not isinstance(value, str):
+        raise ValueError("employees must be a number or a range such as '500-1000'")
     text = value.strip().lower().replace(" ", "")
     match = re.fullmatch(_NUMBER + r"(k|m)?(?:[-–]" + _NUMBER + r"(k|m)?|\+)?(?:employees)?", text)
     if not match:
         raise ValueError(f"cannot read employees {value!r} (try 250, '500-1000' or '1,000+')")
-    return int(_plain_number(match.group(1)) * _SUFFIX[match.group(2) or ""])
+    count = _plain_number(match.group(1)) * _SUFFIX[match.group(2) or ""]
+    if count > MAX_EMPLOYEES:
+        raise ValueError(f"employees {value!r} is more than any company has")
+    return int(count)
 
 
 def money_amount(value: str | int | float) -> float:
@@ -169,15 +176,20 @@ def money_amount(value: str | int | float) -> float:
     if isinstance(value, bool):
         raise ValueError("annual revenue must be an amount such as '$5M' or 5000000")
     if isinstance(value, int | float):
-        if value < 0:
-            raise ValueError("annual revenue cannot be negative")
+        if not 0 <= value <= MAX_REVENUE:  # also refuses NaN
+            raise ValueError("annual revenue must be an amount such as '$5M' or 5000000")
         return float(value)
+    if not isinstance(value, str):
+        raise ValueError("annual revenue must be an amount such as '$5M' or 5000000")
     text = value.strip().lower().replace(" ", "")
     text = re.sub(r"^(usd|eur|gbp|[$€£¥])|(usd|eur|gbp)$", "", text)
     match = re.fullmatch(_NUMBER + r"(k|m|mm|b|bn)?\+?", text)
     if not match:
         raise ValueError(f"cannot read annual revenue {value!r} (try '$5M' or 5000000)")
-    return _plain_number(match.group(1)) * _SUFFIX[match.group(2) or ""]
+    amount = _plain_number(match.group(1)) * _SUFFIX[match.group(2) or ""]
+    if amount > MAX_REVENUE:
+        raise ValueError(f"annual revenue {value!r} is more than any company makes")
+    return amount
 
 
 def email_domain(email: str) -> str:

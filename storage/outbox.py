@@ -76,11 +76,14 @@ def mark_sent(session: Session, message_id: int, now: datetime) -> None:
     )
 
 
-def mark_retry(session: Session, message_id: int, at: datetime, error: str) -> None:
+def mark_retry(
+    session: Session, message_id: int, at: datetime, error: str, *, attempt: bool = True
+) -> None:
+    values: dict[str, Any] = {"next_attempt_at": at, "last_error": error[:500]}
+    if attempt:
+        values["attempts"] = OutboxMessage.attempts + 1
     session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message_id)
-        .values(next_attempt_at=at, last_error=error[:500], attempts=OutboxMessage.attempts + 1)
+        update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values)
     )
 
 

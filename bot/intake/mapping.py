@@ -270,8 +270,8 @@ def parse_time(value: Any) -> datetime | None:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, int | float):
-        seconds = value / 1000 if value > 10**11 else value  # 10**11 s is the year 5138
         try:
+            seconds = value / 1000 if value > 10**11 else value  # 10**11 s is the year 5138
             return datetime.fromtimestamp(seconds, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None

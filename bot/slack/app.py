@@ -35,7 +35,7 @@ def make_client(runtime: Runtime) -> WebClient:
     return WebClient(
         token=token.get_secret_value() if token else None,
         base_url=runtime.settings.slack_api_url,
-        timeout=10,
+        timeout=runtime.settings.slack_timeout,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             ServerErrorRetryHandler(max_retry_count=1),

@@ -86,7 +86,8 @@ class Delivery:
             if later.channel:
                 self.blocked_until[later.channel] = at
             with transaction(self.runtime.engine) as session:
-                outbox.mark_retry(session, message.id, at, later.reason)
+                # waiting out a rate limit is not a failed attempt: no backoff growth
+                outbox.mark_retry(session, message.id, at, later.reason, attempt=False)
             metrics.notifications.labels(message.kind, "retry").inc()
             return
         except Exception as exc:

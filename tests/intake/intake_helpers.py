@@ -56,7 +56,7 @@ def sign_hubspot(
     uri = url
     for escaped, char in _HUBSPOT_DECODE.items():
         uri = uri.replace(escaped, char).replace(escaped.lower(), char)
-    source = f"{method}{uri}{body.decode('utf-8')}{ts}".encode()
+    source = method.encode() + uri.encode() + body + ts.encode()
     return {
         "X-HubSpot-Signature-v3": base64.b64encode(_mac(secret, source)).decode(),
         "X-HubSpot-Request-Timestamp": ts,

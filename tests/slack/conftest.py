@@ -105,7 +105,9 @@ class Bot:
         return json.dumps(self.card(channel, lead_id).blocks, ensure_ascii=False)
 
 
-def make_bot(standin: SlackStandin, tmp_path, now: datetime, config: RoutingConfig) -> Bot:  # type: ignore[no-untyped-def]
+def make_bot(  # type: ignore[no-untyped-def]
+    standin: SlackStandin, tmp_path, now: datetime, config: RoutingConfig, **settings: object
+) -> Bot:
     engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
     upgrade(engine)
     settings = Settings(
@@ -114,6 +116,7 @@ def make_bot(standin: SlackStandin, tmp_path, now: datetime, config: RoutingConf
         slack_api_url=standin.url,
         webhook_secret=WEBHOOK_SECRET,
         _env_file=None,  # type: ignore[call-arg]
+        **settings,
     )
     clock = MovableClock(now)
     runtime = Runtime(settings=settings, config=config, engine=engine, clock=clock)

@@ -1,0 +1,65 @@
+"""Bursts of leads while Slack misbehaves: every lead stored, every card delivered once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from storage.models import LeadRow, OutboxMessage, SlackMessage
+from tests.slack.conftest import make_bot
+from tests.storage.team import team
+
+BURST = 500
+
+
+@pytest.fixture
+def impatient_bot(standin, tmp_path, now):  # type: ignore[no-untyped-def]
+    bot = make_bot(standin, tmp_path, now, team(), slack_timeout=0.3)
+    yield bot
+    bot.server.close()
+
+
+def recover(bot, rounds: int = 15) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(rounds):
+        bot.deliver()
+        bot.clock.current += timedelta(minutes=10)
+    bot.deliver()
+
+
+def test_a_burst_of_500_leads_while_slack_rate_limits_and_fails(impatient_bot):
+    bot = impatient_bot
+    bot.standin.rate_limit("chat.postMessage", times=60, retry_after=20)
+    bot.standin.server_error("chat.postMessage", times=60, status=503)
+    bot.standin.server_error("users.info", times=20, status=500)
+    leads = [bot.post_lead(email=f"buyer{n}@burst{n}.example")["lead_id"] for n in range(BURST)]
+    recover(bot)
+
+    with Session(bot.engine) as session:
+        owners = Counter(row.owner for row in session.exec(select(LeadRow)))
+        copies = Counter((c.lead_id, c.kind) for c in session.exec(select(SlackMessage)))
+        pending = session.exec(select(OutboxMessage).where(OutboxMessage.status != "sent")).all()
+    assert sum(owners.values()) == BURST and pending == []
+    assert all(copies[(lead, "dm")] == 1 and copies[(lead, "channel")] == 1 for lead in leads)
+    posted = Counter(m.channel for m in bot.standin.messages())
+    for rep, count in owners.items():  # each owner got each of their cards exactly once
+        assert posted[bot.standin.dm_channel(bot.config.reps[rep].slack_id)] == count
+    assert posted["C0SALES"] == BURST
+
+
+def test_slack_timing_out_delays_cards_and_never_loses_one(impatient_bot):
+    """A call that times out may still have been carried out by Slack; the retry can then post
+    a second copy (chat.postMessage has no idempotency key). Loss is never allowed; a double is
+    bounded by the number of timed-out calls and only the recorded copy is kept up to date."""
+    bot = impatient_bot
+    bot.standin.slow("chat.postMessage", 0.6, times=5)
+    leads = [bot.post_lead(email=f"buyer{n}@slow{n}.example")["lead_id"] for n in range(40)]
+    recover(bot, rounds=4)
+
+    with Session(bot.engine) as session:
+        copies = Counter((c.lead_id, c.kind) for c in session.exec(select(SlackMessage)))
+    assert all(copies[(lead, "dm")] == 1 and copies[(lead, "channel")] == 1 for lead in leads)
+    posted = Counter(m.channel for m in bot.standin.messages())
+    assert posted["C0SALES"] + sum(v for k, v in posted.items() if k.startswith("D")) <= 80 + 5
