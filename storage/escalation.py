@@ -5,28 +5,37 @@ one index range scan, and a restart simply catches up: every step that fell due 
 ran happens once, in order. Leads are locked FOR UPDATE SKIP LOCKED, so several processes on
 one PostgreSQL never take the same step twice (SQLite has a single writer anyway).
 
+Lock order: routing lock first, then lead rows. Every other transaction that moves leads
+(intake, /away, "not mine") takes the routing lock before it writes a lead, so a sweep that
+locked its leads first and then waited for the routing lock (at a "pass") could deadlock with
+them. A sweep with nothing due takes no lock at all.
+
 The ladder was copied onto the lead when it was assigned, with each step's time fixed, so
 editing routing.yml never breaks a lead mid-climb. A claim clears `escalate_at`: the ladder
 stops at once. A "pass" moves the lead on but keeps the ladder's clock: the lead does not
-start over at every hand-off.
+start over at every hand-off (a ladder with several "pass" steps walks the pool).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, insert
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from routing import RoutingConfig
 from storage import outbox
-from storage.db import transaction
-from storage.lifecycle import SYSTEM, Router, _event, _reroute, mark_away_in
-from storage.models import LeadRow, LeadState, Responsiveness
+from storage.db import read_only, serialize_routing, transaction
+from storage.lifecycle import SYSTEM, Router, _reroute, mark_away_in
+from storage.models import Event, LeadRow, LeadState, OutboxMessage, OutboxStatus, Responsiveness
 
 BATCH = 1000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,132 +46,250 @@ class StepTaken:
     owner: str | None  # who had the lead when the step fired
 
 
+def _due(what: Any, limit: int, now: datetime) -> Any:
+    return (
+        select(what)
+        .where(LeadRow.state == LeadState.assigned)
+        .where(col(LeadRow.escalate_at) <= now)
+        .order_by(col(LeadRow.escalate_at), col(LeadRow.id))
+        .limit(limit)
+    )
+
+
 def sweep(
     engine: Engine, config: RoutingConfig, now: datetime, limit: int = BATCH
 ) -> list[StepTaken]:
-    """Take every due ladder step (up to `limit` leads), each exactly once."""
+    """Take every due ladder step (of up to `limit` leads), each exactly once, in order."""
+    with read_only(engine) as session:  # the idle case: one index probe, no lock
+        if session.exec(_due(LeadRow.id, 1, now)).first() is None:
+            return []
+    try:
+        return _sweep(engine, config, now, limit, careful=False)
+    except Exception:
+        # One step that cannot be taken (say, lead data an older version stored) must not stop
+        # every other lead's ladder: the batch rolled back; take it again step by step.
+        log.exception("escalation sweep failed; taking the batch again one step at a time")
+        return _sweep(engine, config, now, limit, careful=True)
+
+
+def _sweep(
+    engine: Engine, config: RoutingConfig, now: datetime, limit: int, careful: bool
+) -> list[StepTaken]:
     with transaction(engine) as session:
-        due = session.exec(
-            select(LeadRow)
-            .where(LeadRow.state == LeadState.assigned)
-            .where(col(LeadRow.escalate_at) <= now)
-            .order_by(col(LeadRow.escalate_at))
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
-        router: Router | None = None
-
-        def get_router() -> Router:
-            nonlocal router
-            router = router or Router(session, config, now)
-            return router
-
-        taken: list[StepTaken] = []
-        for row in due:
-            while (
-                row.state == LeadState.assigned
-                and row.escalate_at is not None
-                and row.escalate_at <= now
-            ):
-                taken.append(_climb(session, config, row, now, get_router))
+        serialize_routing(session)
+        due = session.exec(_due(LeadRow, limit, now).with_for_update(skip_locked=True)).all()
+        climber = _Climber(session, config, now, careful)
+        taken = [step for row in due for step in climber.climb_all(row)]
+        climber.write()
         return taken
 
 
-def _climb(
-    session: Session,
-    config: RoutingConfig,
-    row: LeadRow,
-    now: datetime,
-    router: Callable[[], Router],
-) -> StepTaken:
+class _Climber:
+    """The ladder steps of one sweep, in its transaction.
+
+    Events and notifications of the simple steps are buffered and bulk-inserted (an ORM object
+    per row, flushed one by one, cost most of a big sweep); a pass goes through the lifecycle
+    like every re-route. The buffer is written at the end, after the session's own rows, and
+    before a pass of a lead that has rows in it, so a lead's ids keep the order of its steps.
+    `careful` takes each step in a savepoint, so a step that fails rolls back alone.
+    """
+
+    def __init__(self, session: Session, config: RoutingConfig, now: datetime, careful: bool):
+        self.session, self.config, self.now, self.careful = session, config, now, careful
+        self._router: Router | None = None
+        self.events: list[dict[str, Any]] = []
+        self.messages: list[dict[str, Any]] = []
+        self.moves: dict[int | None, dict[str, Any]] = {}  # lead id -> its new ladder position
+        self.buffered: set[int | None] = set()  # leads with rows in the buffer
+        # read once: a lookup per pass would flush the whole session each time
+        self.streaks = {r.rep: r for r in session.exec(select(Responsiveness)).all()}
+
+    def router(self) -> Router:
+        self._router = self._router or Router(self.session, self.config, self.now)
+        return self._router
+
+    def climb_all(self, row: LeadRow) -> list[StepTaken]:
+        """Every step of this lead that is due, then one card update (not one per step)."""
+        steps: list[StepTaken] = []
+        while (
+            row.state == LeadState.assigned
+            and row.escalate_at is not None
+            and row.escalate_at <= self.now
+        ):
+            if not self.careful:
+                steps.append(_climb(self, row))
+                continue
+            try:
+                with self.session.begin_nested():
+                    steps.append(_climb(self, row))
+                    self.write()
+            except Exception:
+                log.exception("lead %s: ladder step %s failed", row.id, len(steps))
+                self.events.clear()
+                self.messages.clear()
+                self.moves.clear()
+                self.buffered.clear()
+                self.session.expire(row)
+                self._router = None  # its in-memory state may include the rolled-back step
+                self.streaks = {r.rep: r for r in self.session.exec(select(Responsiveness)).all()}
+                break
+        if steps and all(step.action != "pass" for step in steps):
+            # (a pass already queued the update of every copy of the card)
+            self.message(outbox.Kind.update_cards, row.id)
+        return steps
+
+    def event(self, row: LeadRow, reason: str, detail: dict[str, Any]) -> None:
+        """An 'escalated' event, as lifecycle._event writes it."""
+        self.buffered.add(row.id)
+        self.events.append(
+            {
+                "lead_id": row.id,
+                "at": self.now,
+                "kind": "escalated",
+                "actor": SYSTEM,
+                "from_state": row.state,
+                "to_state": row.state,
+                "owner": row.owner,
+                "pool": row.pool,
+                "rule": row.rule,
+                "reason": reason,
+                "detail": detail,
+            }
+        )
+
+    def message(
+        self,
+        kind: outbox.Kind,
+        lead_id: int | None,
+        target: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        """An outbox row, as outbox.enqueue writes it."""
+        self.buffered.add(lead_id)
+        self.messages.append(
+            {
+                "lead_id": lead_id,
+                "kind": kind.value,
+                "target": target,
+                "payload": payload or {},
+                "status": OutboxStatus.pending.value,
+                "attempts": 0,
+                "next_attempt_at": self.now,
+                "created_at": self.now,
+                "sent_at": None,
+                "last_error": None,
+            }
+        )
+
+    def advance(self, row: LeadRow, step: int, at: datetime | None) -> None:
+        """Move the lead up its ladder in memory now and in the database at write(): one
+        executemany for the whole sweep instead of an UPDATE per lead."""
+        set_committed_value(row, "escalation_step", step)
+        set_committed_value(row, "escalate_at", at)
+        self.buffered.add(row.id)
+        self.moves[row.id] = {
+            "b_id": row.id,
+            "b_step": step,
+            "b_at": at,
+            "b_open": row.open_to_pool,
+        }
+
+    def write(self) -> None:
+        """The session's pending rows first, then the buffer: ids follow the order of events."""
+        self.session.flush()
+        if self.moves:
+            leads = LeadRow.__table__  # type: ignore[attr-defined]
+            move = (
+                leads.update()
+                .where(leads.c.id == bindparam("b_id"))
+                .values(
+                    escalation_step=bindparam("b_step"),
+                    escalate_at=bindparam("b_at"),
+                    open_to_pool=bindparam("b_open"),
+                )
+            )
+            self.session.execute(move, list(self.moves.values()))
+            self.moves = {}
+        if self.events:
+            self.session.execute(insert(Event.__table__), self.events)  # type: ignore[attr-defined]
+            self.events = []
+        if self.messages:
+            table = OutboxMessage.__table__  # type: ignore[attr-defined]
+            self.session.execute(insert(table), self.messages)
+            self.messages = []
+        self.buffered.clear()
+
+
+def _climb(climber: _Climber, row: LeadRow) -> StepTaken:
+    session, config = climber.session, climber.config
     index = row.escalation_step
-    step = row.escalation[index]
+    ladder = row.escalation
+    step = ladder[index]
     action = step["action"]
     owner = row.owner
     assert row.id is not None
-    ladder = row.escalation
-    detail = {"action": action, "step": index, "owner": owner}
+    # `due` differs from the event's time when a restart catches up on missed steps
+    detail = {"action": action, "step": index, "owner": owner, "due": _at(row, step).isoformat()}
     if action == "remind":
-        _event(session, row, "escalated", SYSTEM, now, reason="reminder sent", detail=detail)
-        outbox.enqueue(
-            session,
-            outbox.Kind.notify,
-            now,
-            lead_id=row.id,
-            target=owner,
-            payload={"template": "remind"},
-        )
+        climber.event(row, "reminder sent", detail)
+        climber.message(outbox.Kind.notify, row.id, owner, {"template": "remind"})
     elif action == "pass":
+        if row.id in climber.buffered:  # this lead's earlier steps must get the earlier ids
+            climber.write()
         name = config.reps[owner].name if owner in config.reps else owner
-        _reroute(
-            session,
-            router(),
-            row,
-            "escalated",
-            SYSTEM,
-            f"{name} did not claim it in time",
-            detail=detail,
-        )
-        _missed(session, config, owner, now, router())
+        why = f"{name} did not claim it in time"
+        _reroute(session, climber.router(), row, "escalated", SYSTEM, why, detail=detail)
+        _missed(climber, owner)
         if row.state != LeadState.assigned:  # nobody left to pass to: it went to triage
             return StepTaken(row.id, index, action, owner)
         row.escalation = ladder  # keep the ladder's clock (see module docstring)
     elif action == "open_to_pool":
-        row.open_to_pool = True
-        _event(
-            session,
-            row,
-            "escalated",
-            SYSTEM,
-            now,
-            reason="opened to the whole pool: first to claim takes it",
-            detail=detail,
-        )
+        set_committed_value(row, "open_to_pool", True)  # written by advance(), below
+        climber.event(row, "opened to the whole pool: first to claim takes it", detail)
         pool = config.pools.get(row.pool or "")
         if pool is not None and pool.channel:
-            outbox.enqueue(
-                session,
-                outbox.Kind.post_card,
-                now,
-                lead_id=row.id,
-                target=f"channel:{pool.channel}",
+            # The card is already in the channel (posted at assignment) and gets updated; an
+            # edited message alerts nobody, so the pool also hears it in a new post.
+            text = (
+                f"🙋 Lead {row.id} was not claimed in time: anyone in {pool.name or pool.id} "
+                "may take it now. First to press Claim on its card gets it."
+            )
+            climber.message(
+                outbox.Kind.alert,
+                row.id,
+                f"channel:{pool.channel}",
+                {"channel": pool.channel, "text": text},
             )
     elif action == "manager":
         manager = _manager_of(config, row)
-        _event(
-            session,
-            row,
-            "escalated",
-            SYSTEM,
-            now,
-            reason="manager asked to step in" if manager else "no manager configured",
-            detail={**detail, "manager": manager},
-        )
+        reason = "manager asked to step in" if manager else "no manager configured"
+        climber.event(row, reason, {**detail, "manager": manager})
         if manager:
-            outbox.enqueue(
-                session, outbox.Kind.post_card, now, lead_id=row.id, target=f"person:{manager}"
-            )
+            climber.message(outbox.Kind.post_card, row.id, f"person:{manager}")
     elif action == "leadership":
         channel = step.get("channel") or config.triage.channel
-        _event(
-            session,
-            row,
-            "escalated",
-            SYSTEM,
-            now,
-            reason="leadership alerted",
-            detail={**detail, "channel": channel},
-        )
+        reason = "leadership alerted" if channel else "no leadership channel configured"
+        climber.event(row, reason, {**detail, "channel": channel})
         if channel:
-            outbox.enqueue(
-                session, outbox.Kind.post_card, now, lead_id=row.id, target=f"channel:{channel}"
-            )
-    outbox.enqueue(session, outbox.Kind.update_cards, now, lead_id=row.id)
-    row.escalation_step = index + 1
+            climber.message(outbox.Kind.post_card, row.id, f"channel:{channel}")
+    else:  # a ladder stored by a newer version: skip the step rather than stall the lead
+        climber.event(row, f"unknown step {action!r}", detail)
     following = ladder[index + 1] if index + 1 < len(ladder) else None
-    row.escalate_at = datetime.fromisoformat(following["at"]) if following else None
-    session.add(row)
+    next_at = _at(row, following) if following else None
+    if action == "pass":  # the lifecycle changed the row through the session: stay with it
+        row.escalation_step, row.escalate_at = index + 1, next_at
+        session.add(row)
+    else:
+        climber.advance(row, index + 1, next_at)
     return StepTaken(row.id, index, action, owner)
+
+
+def _at(row: LeadRow, step: dict[str, Any]) -> datetime:
+    """A step's fixed time; ladders stored before times were fixed count from assignment."""
+    if "at" in step:
+        return datetime.fromisoformat(step["at"])
+    assert row.assigned_at is not None
+    return row.assigned_at + timedelta(seconds=step["after"])
 
 
 def _manager_of(config: RoutingConfig, row: LeadRow) -> str | None:
@@ -176,13 +303,14 @@ def _manager_of(config: RoutingConfig, row: LeadRow) -> str | None:
     return config.managers[0] if config.managers else None
 
 
-def _missed(
-    session: Session, config: RoutingConfig, rep_id: str | None, now: datetime, router: Router
-) -> None:
+def _missed(climber: _Climber, rep_id: str | None) -> None:
     """Count SLAs missed in a row; past the configured limit the rep is set away and told why."""
     if rep_id is None:
         return
-    record = session.get(Responsiveness, rep_id) or Responsiveness(rep=rep_id, updated_at=now)
+    session, config, now = climber.session, climber.config, climber.now
+    record = climber.streaks.get(rep_id)
+    if record is None:
+        record = climber.streaks[rep_id] = Responsiveness(rep=rep_id, updated_at=now)
     record.missed_in_a_row += 1
     record.updated_at = now
     session.add(record)
@@ -193,14 +321,13 @@ def _missed(
             config,
             rep_id,
             now,
-            router=router,
+            router=climber.router(),
             note=f"missed {record.missed_in_a_row} lead SLAs in a row",
         )
-        outbox.enqueue(
-            session,
+        climber.message(
             outbox.Kind.notify,
-            now,
-            target=rep_id,
-            payload={"template": "slow_responder", "missed": record.missed_in_a_row},
+            None,
+            rep_id,
+            {"template": "slow_responder", "missed": record.missed_in_a_row},
         )
         record.missed_in_a_row = 0
