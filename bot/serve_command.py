@@ -41,13 +41,18 @@ def serve(
         raise typer.Exit(1) from None
     server = assemble(runtime, scheduler=scheduler)
     typer.echo(
-        f"leadrouter on http://{host}:{port} — {len(runtime.config.rules)} rules, "
-        f"{len(runtime.config.reps)} reps, database {runtime.engine.url.render_as_string()}"
+        f"leadrouter on http://{host}:{port} — {_count(len(runtime.config.rules), 'rule')}, "
+        f"{_count(len(runtime.config.reps), 'rep')}, "
+        f"database {runtime.engine.url.render_as_string()}"
     )
     try:
         uvicorn.run(server.app, host=host, port=port, log_level=settings.log_level.lower())
     finally:
         server.close()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @db_app.command("upgrade")

@@ -155,6 +155,12 @@ def _team_findings(config: RoutingConfig, lines: dict[Path_, int]) -> list[Findi
     def warn(path: Path_, message: str) -> None:
         findings.append(Finding("warning", path, _line(path, lines), message))
 
+    if config.triage.channel is None:
+        warn(
+            ("triage",),
+            "no triage.channel: leads nobody can take, and cards Slack refuses, are only logged "
+            "(set triage: {channel: C…} to a channel your team watches)",
+        )
     receivers = {rule.rep for rule in config.rules if rule.rep} | set(config.accounts.values())
     # A rep who manages others is likely a manager, not someone who should get leads.
     managers = {rep.manager for rep in config.reps.values()} | {

@@ -69,6 +69,9 @@ class Rule(BaseModel):
     priority: Priority = Priority.normal
     sla: Duration | None = None
     account_owner: bool = Field(True, description="Named account owners get their accounts first")
+    escalation: str | None = Field(
+        None, description="Escalation policy for leads this rule places (else the pool's)"
+    )
     require: frozenset[Requirement] = frozenset()
     skills: frozenset[str] = Field(frozenset(), description="Tags every candidate must have")
     tiers: frozenset[str] = Field(frozenset(), description="Only reps of these tiers")
@@ -178,6 +181,9 @@ class RoutingConfig(BaseModel):
         description="Default working hours for reps",
     )
     sla: Duration = Field(DEFAULT_SLA, description="Default claim SLA")
+    escalation: str | None = Field(
+        None, description="Escalation policy for leads whose rule and pool name none"
+    )
     reps: dict[str, Rep]
     pools: dict[str, Pool]
     rules: tuple[Rule, ...] = ()
@@ -266,9 +272,18 @@ class RoutingConfig(BaseModel):
             need("pool", rule.pool, self.pools, "rules", i, "pool")
             need("rep", rule.rep, self.reps, "rules", i, "rep")
             need("pool", rule.fallback, self.pools, "rules", i, "fallback")
+            need(
+                "escalation policy",
+                rule.escalation,
+                self.escalation_policies,
+                "rules",
+                i,
+                "escalation",
+            )
         for domain, owner in self.accounts.items():
             need("rep", owner, self.reps, "accounts", domain)
         need("pool", self.fallback, self.pools, "fallback")
+        need("escalation policy", self.escalation, self.escalation_policies, "escalation")
         if errors:
             raise ReferenceErrors(errors)
 
@@ -277,6 +292,14 @@ class RoutingConfig(BaseModel):
 
     def rep_by_slack_id(self, slack_id: str) -> Rep | None:
         return next((rep for rep in self.reps.values() if rep.slack_id == slack_id), None)
+
+    def escalation_for(self, rule: Rule | None, pool: Pool | None) -> str | None:
+        """The ladder a lead climbs: its rule's, else its pool's, else the default."""
+        if rule is not None and rule.escalation:
+            return rule.escalation
+        if pool is not None and pool.escalation:
+            return pool.escalation
+        return self.escalation
 
     def sla_for(self, rule: Rule | None, pool: Pool | None) -> timedelta:
         if rule is not None and rule.sla is not None:

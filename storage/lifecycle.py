@@ -349,8 +349,8 @@ def _apply(
 
 def _ladder(config: RoutingConfig, decision: Decision) -> list[dict[str, Any]]:
     """The escalation ladder, copied onto the lead so later config edits don't break it."""
-    pool = decision.pool
-    policy = config.escalation_policies.get(pool.escalation) if pool and pool.escalation else None
+    name = config.escalation_for(decision.rule, decision.pool)
+    policy = config.escalation_policies.get(name) if name else None
     if policy is None:
         return []
     return [

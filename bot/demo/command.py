@@ -10,7 +10,7 @@ import typer
 
 def demo() -> None:
     """Run the whole product against a local Slack stand-in and tell what happened (no Slack
-    workspace needed, about 20 seconds)."""
+    workspace needed; a few seconds)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from bot.demo.story import run_demo  # the stand-in and server load only when asked
 

@@ -95,7 +95,12 @@ def tally(
                 "formName": form,
                 "createdAt": now.isoformat(),
                 "fields": [
-                    {"key": f"question_{i}", "label": label, "type": "INPUT_TEXT", "value": value}
+                    {
+                        "key": f"question_{i}",
+                        "label": label,
+                        "type": "INPUT_EMAIL" if "mail" in label.lower() else "INPUT_TEXT",
+                        "value": value,
+                    }
                     for i, (label, value) in enumerate(answers.items())
                 ],
             },

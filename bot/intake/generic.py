@@ -1,5 +1,5 @@
-"""Our own webhook format, for any system that can sign a request (docs/ARCHITECTURE.md,
-"External contract").
+"""Our own webhook format, for any system that can sign a request (the architecture
+page's "External contract").
 
 Signature: headers `X-Leadrouter-Timestamp: <unix seconds>` and
 `X-Leadrouter-Signature: v1=<hex HMAC-SHA256(WEBHOOK_SECRET, "<timestamp>.<raw body>")>`;

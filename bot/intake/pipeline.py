@@ -26,11 +26,6 @@ class Intake:
     delivery_id: str | None
     submitted_at: datetime | None
 
-    @property
-    def idempotency_key(self) -> str | None:
-        """Unique across providers: two tools may reuse the same id scheme."""
-        return f"{self.provider}:{self.delivery_id}" if self.delivery_id else None
-
 
 def decode_json(body: bytes) -> Any:
     try:

@@ -29,9 +29,11 @@ def _message(error: dict[str, Any], field: str) -> str:
 
 
 def to_lead(parsed: ParsedLead) -> Lead:
-    """Validate; on failure raise LeadValidationError listing a LeadFieldError per field."""
+    """Validate; on failure raise LeadValidationError listing a LeadFieldError per field.
+
+    A lead nobody can reach is refused: it needs an email address or a phone number."""
     try:
-        return Lead.model_validate(parsed.fields)
+        lead = Lead.model_validate(parsed.fields)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -41,3 +43,8 @@ def to_lead(parsed: ParsedLead) -> Lead:
                 LeadFieldError(field, _message(error, field), parsed.sources.get(field))
             )
         raise LeadValidationError(problems) from None
+    if not lead.email and not lead.phone:
+        raise LeadValidationError(
+            [LeadFieldError("email", "a lead needs an email address or a phone number")]
+        )
+    return lead

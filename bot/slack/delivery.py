@@ -233,7 +233,8 @@ class Delivery:
         except Exception as exc:
             if handling(exc) is not Handling.missing_channel or kind == "triage":
                 raise
-            self._post_to_triage(lead_id, f"could not post to <#{channel}>: {error_code(exc)}")
+            where = f"<#{channel}>" if channel[:1] in "CG" else channel  # an id, or a #name
+            self._post_to_triage(lead_id, f"could not post to {where}: {error_code(exc)}")
             return
         _record_copy(self.runtime, lead_id, posted["channel"], posted["ts"], kind, None, channel)
 

@@ -20,6 +20,7 @@ from routing.engine import first_matching_rule
 # Two bilingual reps, two pools, a global fallback: nothing to say about the team.
 TEAM = """\
 fallback: everyone
+triage: {channel: C0TRIAGE}
 reps:
   ana: {name: Ana, slack_id: U0000001, languages: [en, de]}
   bo: {name: Bo, slack_id: U0000002, languages: [en, fr]}
@@ -54,6 +55,7 @@ def reached_rule(text: str, **lead: object) -> str | None:
 CLEAN = """\
 timezone: Europe/Berlin
 fallback: everyone
+triage: {channel: C0TRIAGE}
 managers: [dana]
 accounts:
   bigbank.com: carl
@@ -622,3 +624,8 @@ def test_check_defaults_to_routing_yml_in_the_current_directory(
     assert missing.exit_code == 1
     assert missing.output.startswith("error: routing.yml: cannot read")
     assert present.exit_code == 0, present.output
+
+
+def test_a_config_without_a_triage_channel_is_warned() -> None:
+    text = CLEAN.replace("triage: {channel: C0TRIAGE}\n", "")
+    assert [m for _s, _l, m in warnings_of(text) if "triage.channel" in m]

@@ -232,3 +232,18 @@ def test_contacted_then_outcome_closes_the_lead(engine, now):
     row = lifecycle.set_outcome(engine, CONFIG, lead_id, "ana", LeadState.lost, now)
     assert row.state == "lost" and row.closed_at == now
     assert events(engine, lead_id) == ["received", "assigned", "claimed", "contacted", "outcome"]
+
+
+def test_a_rule_can_give_its_leads_a_ladder_and_the_default_covers_the_rest(engine, now):
+    config = team(
+        {
+            "  - name: Everyone else\n    pool: sales": "  - name: VIP\n    when: {score: {gte: 90}}"
+            "\n    rep: dev\n    escalation: fast\n  - name: Everyone else\n    pool: overflow",
+            "escalation_policies:": "escalation: standard\nescalation_policies:\n  fast:\n"
+            "    steps:\n      - {after: 1m, action: manager}",
+        }
+    )
+    vip = lifecycle.intake(engine, config, lead(1, score=95), source="generic", now=now)
+    other = lifecycle.intake(engine, config, lead(2), source="generic", now=now)
+    assert lifecycle.get_lead(engine, vip.lead_id).escalate_at == now + timedelta(minutes=1)
+    assert lifecycle.get_lead(engine, other.lead_id).escalate_at == now + timedelta(minutes=5)

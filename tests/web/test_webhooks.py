@@ -119,3 +119,17 @@ def test_openapi_describes_the_webhook_body(client):
     spec = client.get("/openapi.json").json()
     body = spec["paths"]["/webhooks/leads"]["post"]["requestBody"]
     assert "email" in body["content"]["application/json"]["schema"]["properties"]
+
+
+def test_a_lead_nobody_can_reach_is_refused_naming_what_is_missing(client, clock, engine):
+    response = post_lead(client, clock, {"company": "Acme", "employees": 40})
+    assert response.status_code == 422
+    assert response.json()["fields"] == [
+        {
+            "field": "email",
+            "message": "a lead needs an email address or a phone number",
+            "source": None,
+        }
+    ]
+    assert lead_count(engine) == 0
+    assert post_lead(client, clock, {"phone": "+1 555 0100"}).status_code == 202
