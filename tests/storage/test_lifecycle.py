@@ -237,8 +237,10 @@ def test_contacted_then_outcome_closes_the_lead(engine, now):
 def test_a_rule_can_give_its_leads_a_ladder_and_the_default_covers_the_rest(engine, now):
     config = team(
         {
-            "  - name: Everyone else\n    pool: sales": "  - name: VIP\n    when: {score: {gte: 90}}"
-            "\n    rep: dev\n    escalation: fast\n  - name: Everyone else\n    pool: overflow",
+            "  - name: Everyone else\n    pool: sales": (
+                "  - name: VIP\n    when: {score: {gte: 90}}\n    rep: dev\n    escalation: fast"
+                "\n  - name: Everyone else\n    pool: overflow"
+            ),
             "escalation_policies:": "escalation: standard\nescalation_policies:\n  fast:\n"
             "    steps:\n      - {after: 1m, action: manager}",
         }
