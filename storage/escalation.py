@@ -2,13 +2,14 @@
 
 The due time is a column (`escalate_at`, indexed with the state), so the sweep finds work with
 one index range scan, and a restart simply catches up: every step that fell due while nothing
-ran happens once, in order. Leads are locked FOR UPDATE SKIP LOCKED, so several processes on
-one PostgreSQL never take the same step twice (SQLite has a single writer anyway).
+ran happens once, in order. A sweep with nothing due takes no lock at all.
 
-Lock order: routing lock first, then lead rows. Every other transaction that moves leads
-(intake, /away, "not mine") takes the routing lock before it writes a lead, so a sweep that
-locked its leads first and then waited for the routing lock (at a "pass") could deadlock with
-them. A sweep with nothing due takes no lock at all.
+Several processes on one PostgreSQL never take a step twice: a sweep takes the routing lock
+first and only then selects and locks what is due (FOR UPDATE SKIP LOCKED: a lead that a claim
+is changing right now is left for the next sweep). That order is also every other transaction's
+that moves leads (intake, /away, "not mine" take the routing lock, then write leads), so they
+cannot deadlock with a sweep that holds leads and waits for the routing lock at a "pass".
+SQLite has a single writer anyway.
 
 The ladder was copied onto the lead when it was assigned, with each step's time fixed, so
 editing routing.yml never breaks a lead mid-climb. A claim clears `escalate_at`: the ladder
@@ -99,7 +100,7 @@ class _Climber:
         self._router: Router | None = None
         self.events: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
-        self.moves: dict[int | None, dict[str, Any]] = {}  # lead id -> its new ladder position
+        self.moves: dict[int | None, LeadRow] = {}  # leads whose ladder position changed
         self.buffered: set[int | None] = set()  # leads with rows in the buffer
         # read once: a lookup per pass would flush the whole session each time
         self.streaks = {r.rep: r for r in session.exec(select(Responsiveness)).all()}
@@ -187,12 +188,7 @@ class _Climber:
         set_committed_value(row, "escalation_step", step)
         set_committed_value(row, "escalate_at", at)
         self.buffered.add(row.id)
-        self.moves[row.id] = {
-            "b_id": row.id,
-            "b_step": step,
-            "b_at": at,
-            "b_open": row.open_to_pool,
-        }
+        self.moves[row.id] = row
 
     def write(self) -> None:
         """The session's pending rows first, then the buffer: ids follow the order of events."""
@@ -208,7 +204,18 @@ class _Climber:
                     open_to_pool=bindparam("b_open"),
                 )
             )
-            self.session.execute(move, list(self.moves.values()))
+            # the row as it is now: if a re-route later in this sweep (its owner was set away)
+            # gave it a new ladder, that is what gets written
+            positions = [
+                {
+                    "b_id": row.id,
+                    "b_step": row.escalation_step,
+                    "b_at": row.escalate_at,
+                    "b_open": row.open_to_pool,
+                }
+                for row in self.moves.values()
+            ]
+            self.session.execute(move, positions)
             self.moves = {}
         if self.events:
             self.session.execute(insert(Event.__table__), self.events)  # type: ignore[attr-defined]

@@ -327,3 +327,25 @@ def test_two_misses_by_one_rep_in_one_sweep_count_twice(engine, now):
 
     assert [s.action for s in taken] == ["remind", "pass", "remind", "pass"]
     assert streak(engine, "ana") == 2
+
+
+def test_a_lead_moved_on_because_its_owner_went_away_restarts_its_ladder(engine, now):
+    first = give_to_ana(engine, SLOW, now, 1)
+    escalation.sweep(engine, SLOW, now + 10 * MINUTE)  # her first miss
+    taker = lifecycle.get_lead(engine, first).owner
+    lifecycle.claim(engine, SLOW, first, taker, now + 10 * MINUTE)
+    passing = give_to_ana(engine, SLOW, now + 11 * MINUTE, 2)  # reminded at 16, passed at 21
+    reminded = give_to_ana(engine, SLOW, now + 15 * MINUTE, 3)  # reminded at 20
+    escalation.sweep(engine, SLOW, now + 16 * MINUTE)
+
+    taken = escalation.sweep(engine, SLOW, now + 21 * MINUTE)
+
+    assert [(s.lead_id, s.action) for s in taken] == [
+        (reminded, "remind"),
+        (passing, "pass"),  # her second miss: she is set away and her leads move on
+    ]
+    row = lifecycle.get_lead(engine, reminded)
+    assert row.owner not in (None, "ana")
+    assert (row.escalation_step, row.escalate_at) == (0, now + 26 * MINUTE), (
+        "the new owner gets the whole ladder, not the rest of Ana's"
+    )
