@@ -1,4 +1,9 @@
-"""The analytics report, drawn for Slack (Block Kit) and for the terminal (plain tables)."""
+"""The analytics report, drawn for Slack (Block Kit) and for the terminal (plain tables).
+
+Both draw the same tables from `sections()`, so /routing-stats, `leadrouter stats` and its CSV
+always agree. Slack gets the three numbers that matter most first (readable on a phone), then
+one section per table, kept inside Block Kit's limits however big the team is.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +15,34 @@ from typing import Any
 
 from bot.slack.cards import escape, lead_title, span
 from routing import RoutingConfig
-from storage.analytics import Outcomes, Report, Speed
+from storage.analytics import STEPS, Outcomes, PoolFairness, Report, Speed
 
-BAR_WIDTH = 12
+BAR_WIDTH = 10
+DASH = "—"
+MAX_BLOCKS = 50  # Slack's limit for a message
+SECTION_TEXT = 3000  # Slack's limit for a section's text
+SLACK_ROWS = 25  # rows per table in Slack; the rest are in `leadrouter stats --csv`
+
+Table = tuple[str, list[str], list[list[str]]]
 
 
 def seconds(value: float | None) -> str:
-    return "—" if value is None else span(timedelta(seconds=value))
+    return DASH if value is None else span(timedelta(seconds=value))
 
 
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
+    return DASH if value is None else f"{value:.0%}"
 
 
-def bar(fraction: float, width: int = BAR_WIDTH) -> str:
-    filled = max(0, min(width, round(fraction * width)))
+def ratio(value: float | None) -> str:
+    if value is None:
+        return DASH
+    return "∞" if value == float("inf") else f"{value:.2f}"
+
+
+def bar(fraction: float, scale: float = 1.0, width: int = BAR_WIDTH) -> str:
+    """A text bar of `fraction`, full at `scale` (the largest value it is drawn next to)."""
+    filled = max(0, min(width, round(fraction / scale * width))) if scale > 0 else 0
     return "█" * filled + "░" * (width - filled)
 
 
@@ -48,17 +66,43 @@ def _speed_rows(speeds: dict[str, Speed], label: Callable[[str], str]) -> list[l
     ]
 
 
-def _outcome_rows(outcomes: dict[str, Outcomes]) -> list[list[str]]:
-    return [
-        [key, str(o.contacted), str(o.won), str(o.lost), str(o.disqualified), percent(o.win_rate)]
-        for key, o in outcomes.items()
-    ]
+def _outcome_row(label: str, o: Outcomes) -> list[str]:
+    counts = [o.contacted, o.won, o.lost, o.disqualified]
+    return [label, *map(str, counts), percent(o.win_rate)]
 
 
-def sections(report: Report, config: RoutingConfig) -> list[tuple[str, list[str], list[list[str]]]]:
-    """(title, header, rows) for every table in the report, in reading order."""
+def _fairness_table(pool: PoolFairness, name: Callable[[str], str], compact: bool) -> Table:
+    scale = max(max(s.share, s.intended) for s in pool.reps) if pool.reps else 1.0
+    header = ["rep", "", "share", "meant"] + ([] if compact else ["offers", "ratio"]) + ["away"]
+    rows = []
+    for s in pool.reps:
+        away = "" if s.available >= 0.995 else f"{1 - s.available:.0%}"
+        extra = [] if compact else [str(s.offers), ratio(s.ratio)]
+        rows.append(
+            [name(s.rep), bar(s.share, scale), percent(s.share), percent(s.intended), *extra, away]
+        )
+    title = (
+        f"Fairness · {pool.pool} ({pool.strategy}, {pool.offers} offers) · "
+        f"largest/smallest {ratio(pool.figure)}"
+    )
+    return title, header, rows
+
+
+def _steps_table(
+    title: str, label: str, groups: dict[str, dict[str, int]], name: Callable[[str], str]
+) -> Table:
+    seen = {step for counts in groups.values() for step in counts}
+    steps = [s for s in STEPS if s in seen] + sorted(seen - set(STEPS))
+    rows = [[name(key)] + [str(counts.get(s, 0)) for s in steps] for key, counts in groups.items()]
+    return title, [label, *steps], rows
+
+
+def sections(report: Report, config: RoutingConfig, *, compact: bool = False) -> list[Table]:
+    """(title, header, rows) for every table in the report, in reading order. `compact` drops
+    the columns a phone can do without (Slack); the terminal and CSV get them all."""
     name = lambda rep: _name(config, rep)  # noqa: E731
-    tables: list[tuple[str, list[str], list[list[str]]]] = [
+    same = lambda key: key  # noqa: E731
+    tables: list[Table] = [
         (
             "Volume",
             ["", "leads"],
@@ -71,110 +115,56 @@ def sections(report: Report, config: RoutingConfig) -> list[tuple[str, list[str]
             ],
         ),
         (
-            "Speed to lead",
+            "Speed to lead (from arrival)",
             ["", "leads", "median", "p90"],
             [
-                [
-                    "Time to claim",
-                    str(report.claim.count),
-                    seconds(report.claim.median),
-                    seconds(report.claim.p90),
-                ],
-                [
-                    "Time to first contact",
-                    str(report.contact.count),
-                    seconds(report.contact.median),
-                    seconds(report.contact.p90),
-                ],
+                ["Time to claim", *_speed_rows({"": report.claim}, same)[0][1:]],
+                ["First contact", *_speed_rows({"": report.contact}, same)[0][1:]],
             ],
         ),
-        (
-            "Time to claim by rule",
-            ["rule", "leads", "median", "p90"],
-            _speed_rows(report.claim_by_rule, str),
-        ),
-        (
-            "Time to claim by pool",
-            ["pool", "leads", "median", "p90"],
-            _speed_rows(report.claim_by_pool, str),
-        ),
-        (
-            "Time to claim by rep",
-            ["rep", "leads", "median", "p90"],
-            _speed_rows(report.claim_by_rep, name),
-        ),
+        ("Time to claim by rule", ["rule", "leads", "median", "p90"], []),
+        ("Time to claim by pool", ["pool", "leads", "median", "p90"], []),
+        ("Time to claim by rep", ["rep", "leads", "median", "p90"], []),
+        ("Time to first contact by rule", ["rule", "leads", "median", "p90"], []),
+        ("Time to first contact by pool", ["pool", "leads", "median", "p90"], []),
+        ("Time to first contact by rep", ["rep", "leads", "median", "p90"], []),
     ]
-    for pool in report.fairness:
-        figure = (
-            "—"
-            if pool.figure is None
-            else ("∞" if pool.figure == float("inf") else f"{pool.figure:.2f}")
-        )
-        rows = [
-            [
-                name(s.rep),
-                str(s.offers),
-                percent(s.share),
-                percent(s.intended),
-                bar(s.share),
-                "" if s.available >= 0.999 else f"away {1 - s.available:.0%}",
-            ]
-            for s in pool.reps
-        ]
-        tables.append(
-            (
-                f"Fairness: {pool.pool} ({pool.strategy}; largest/smallest {figure})",
-                ["rep", "offers", "share", "intended", "", "time away"],
-                rows,
-            )
-        )
+    speeds = [
+        (report.claim_by_rule, same),
+        (report.claim_by_pool, same),
+        (report.claim_by_rep, name),
+        (report.contact_by_rule, same),
+        (report.contact_by_pool, same),
+        (report.contact_by_rep, name),
+    ]
+    for i, (groups, label) in enumerate(speeds, start=2):
+        title, header, _ = tables[i]
+        tables[i] = (title, header, _speed_rows(groups, label))
+    tables += [_fairness_table(pool, name, compact) for pool in report.fairness]
     if report.escalations:
         tables.append(
             (
-                "Escalations",
+                "Escalations (leads reaching each step)",
                 ["step", "leads"],
-                [[step, str(n)] for step, n in sorted(report.escalations.items())],
+                [[step, str(n)] for step, n in report.escalations.items()],
             )
         )
-        tables.append(
-            (
-                "Escalations by rep",
-                ["rep", "steps"],
-                [
-                    [name(rep), ", ".join(f"{k} {v}" for k, v in sorted(steps.items()))]
-                    for rep, steps in sorted(report.escalations_by_rep.items())
-                ],
-            )
-        )
-    o = report.outcomes
-    tables.append(
-        (
-            "Outcomes",
-            ["", "contacted", "won", "lost", "disqualified", "win rate"],
-            [
-                [
-                    "All",
-                    str(o.contacted),
-                    str(o.won),
-                    str(o.lost),
-                    str(o.disqualified),
-                    percent(o.win_rate),
-                ]
-            ],
-        )
-    )
+        tables.append(_steps_table("Escalations by pool", "pool", report.escalations_by_pool, same))
+        tables.append(_steps_table("Escalations by rep", "rep", report.escalations_by_rep, name))
+    outcome_header = ["", "contacted", "won", "lost", "disq.", "win rate"]
+    tables.append(("Outcomes", outcome_header, [_outcome_row("All", report.outcomes)]))
     tables.append(
         (
             "Outcomes by rule",
-            ["rule", "contacted", "won", "lost", "disq.", "win rate"],
-            _outcome_rows(report.outcomes_by_rule),
+            ["rule", *outcome_header[1:]],
+            [_outcome_row(k, o) for k, o in report.outcomes_by_rule.items()],
         )
     )
     tables.append(
         (
             "Outcomes by pool",
-            ["pool", "contacted", "won", "lost", "disq.", "win rate"],
-            _outcome_rows(report.outcomes_by_pool),
+            ["pool", *outcome_header[1:]],
+            [_outcome_row(k, o) for k, o in report.outcomes_by_pool.items()],
         )
     )
     return [t for t in tables if t[2]]
@@ -190,10 +180,14 @@ def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def terminal(report: Report, config: RoutingConfig) -> str:
+def _period(report: Report) -> str:
     scope = f" · pool {report.pool}" if report.pool else ""
+    return f"{report.since:%Y-%m-%d %H:%M} → {report.until:%Y-%m-%d %H:%M} UTC{scope}"
+
+
+def terminal(report: Report, config: RoutingConfig) -> str:
     parts = [
-        f"Routing stats {report.since:%Y-%m-%d %H:%M} → {report.until:%Y-%m-%d %H:%M} UTC{scope}",
+        f"Routing stats {_period(report)}",
         "  ".join(f"{label}: {value}" for label, value in headline(report)),
     ]
     for title, header, rows in sections(report, config):
@@ -202,14 +196,33 @@ def terminal(report: Report, config: RoutingConfig) -> str:
 
 
 def csv_text(report: Report, config: RoutingConfig) -> str:
-    """Every table as rows of section,<columns>: one file a spreadsheet opens."""
+    """Every table as rows of section,<columns>: one file a spreadsheet opens. The header row of
+    each table starts with 'section'; bars are left out (they are a picture of the share)."""
     out = io.StringIO()
     writer = csv.writer(out)
+    writer.writerow(["section", "figure", "value"])
+    for label, value in headline(report):
+        writer.writerow(["Headline", label, value])
     for title, header, rows in sections(report, config):
-        writer.writerow(["section", *header])
+        keep = [i for i, column in enumerate(header) if column or i == 0]
+        writer.writerow(["section", *(header[i] for i in keep)])
         for row in rows:
-            writer.writerow([title, *row])
+            writer.writerow([title, *(row[i] for i in keep)])
     return out.getvalue()
+
+
+def _fitted(title: str, header: list[str], rows: list[list[str]]) -> str:
+    """A section's mrkdwn: as many rows as fit Slack's limits, and a pointer to the rest."""
+    shown = rows[:SLACK_ROWS]
+    while True:
+        body = text_table(header, shown)
+        hidden = len(rows) - len(shown)
+        if hidden:
+            body += f"\n… {hidden} more: leadrouter stats --csv"
+        text = f"*{escape(title)}*\n```{escape(body)}```"
+        if len(text) <= SECTION_TEXT or not shown:
+            return text[:SECTION_TEXT]
+        shown = shown[:-1]
 
 
 def blocks(
@@ -220,7 +233,7 @@ def blocks(
     out: list[dict[str, Any]] = [
         {
             "type": "header",
-            "text": {"type": "plain_text", "text": f"Routing stats · {period}{scope}"},
+            "text": {"type": "plain_text", "text": f"Routing stats · {period}{scope}"[:150]},
         },
         {
             "type": "section",
@@ -229,29 +242,51 @@ def blocks(
                 for label, value in headline(report)
             ],
         },
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"{report.received} leads received · {report.routed} routed · "
+                    f"{report.nurture} nurture · {report.triage} triage · {_period(report)}",
+                }
+            ],
+        },
     ]
     if report.oldest_unclaimed:
         lines = []
         for lead in report.oldest_unclaimed:
             title = escape(lead_title(lead, 80))
+            age = span(report.until - lead.created_at)
             link = (links or {}).get(lead.id or 0)
-            lines.append(f"• <{link}|{title}>" if link else f"• {title}")
+            lines.append(f"• <{link}|{title}> · {age}" if link else f"• {title} · {age}")
         out.append(
             {
                 "type": "section",
                 "text": {"type": "mrkdwn", "text": "*Oldest unclaimed*\n" + "\n".join(lines)},
             }
         )
-    for title, header, rows in sections(report, config):
-        body = text_table(header, rows[:25])
-        if len(rows) > 25:
-            body += f"\n… {len(rows) - 25} more (leadrouter stats --csv)"
+    tables = sections(report, config, compact=True)
+    room = MAX_BLOCKS - len(out)
+    if len(tables) > room:  # keep the last block to say what was left out
+        left_out = len(tables) - (room - 1)
+        tables = tables[: room - 1]
+    else:
+        left_out = 0
+    for title, header, rows in tables:
+        out.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": _fitted(title, header, rows)}}
+        )
+    if left_out:
         out.append(
             {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{escape(title)}*\n```{body[:2800]}```"},
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"{left_out} more tables: `leadrouter stats --csv report.csv`",
+                    }
+                ],
             }
         )
-        if len(out) >= 48:
-            break
     return out

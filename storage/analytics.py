@@ -1,14 +1,34 @@
 """Routing analytics over the stored history: volume, speed to lead, fairness, escalations,
 outcomes. One computation feeds /routing-stats, `leadrouter stats` and the App Home.
 
-Who gets the credit when a lead changed hands (decided here, documented in the README):
-- speed to lead (claim and first contact) counts for the rep who claimed, measured from the
-  moment the lead arrived: that is how long the buyer waited, whoever passed it on;
-- fairness counts every offer: each assignment (first routing, re-route, pass, reassignment)
-  counts for the rep it was offered to, so a "not mine" still spends that rep's turn;
-- outcomes and win rates count for the lead's final owner, pool and rule.
-Time away is credited in fairness: a rep's intended share is their weight times the fraction of
-the period they were available, so a week off does not read as unfair routing.
+The period is a cohort of leads: those that arrived in [since, until], `until` being the moment
+the report is taken (everything that has happened by then counts). Fairness (offers) and
+escalations (ladder steps) are things that happened in the period, counted when they happened.
+
+Who gets the credit when a lead changed hands:
+- speed to lead is measured from the moment the lead arrived: that is how long the buyer waited,
+  whoever passed it on. The first claim ends the wait and counts for the rep who made it; a later
+  reassignment neither resets it nor moves it. Time to first contact counts for the rep who owned
+  the lead when it was first contacted (an outcome recorded without a contact counts as the
+  contact, as the lifecycle does);
+- within SLA means that first claim came no later than the lead's SLA after it arrived;
+- fairness counts every offer: each assignment (first routing, re-route, pass, "not mine",
+  reassignment) counts for the pool member it was offered to, so a "not mine" still spends that
+  rep's turn. A reassignment to someone outside the pool is not the pool's rotation and is left
+  out of that pool's shares;
+- volume, speed by rule/pool and outcomes count for the lead's final pool and rule; escalations
+  for the pool the lead was in and the rep who had it when the step fired, each lead once per
+  step (a restarted ladder may remind the same lead twice: it is one lead reminded).
+Volume splits the period's leads by how they were first handled: routed, nurture, or triage
+(nobody could take it on arrival); a lead routed and later passed into triage counts as routed.
+A pool's report has no nurture or triage: those leads have no pool.
+Time away is credited in fairness: a rep's intended share is their weight (1 unless the pool is
+weighted) times the fraction of the period they were available, normalised over the pool, so a
+week off does not read as unfair routing. The fairness figure is the largest over the smallest
+normalised share (share / intended) among reps meant to get at least 1%: 1.0 is perfectly fair.
+Medians are the middle value (the mean of the two middle ones for an even count); p90 is linear
+interpolation between closest ranks (numpy's default). Win rate is won / closed, closed being
+won + lost + disqualified, the same measure the top_performer strategy ranks by.
 """
 
 from __future__ import annotations
@@ -18,8 +38,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, and_, func
+from sqlalchemy import ColumnElement, Connection, Engine, Float, Text, case, cast, extract, func
 from sqlmodel import col, select
 
 from routing import RoutingConfig
@@ -40,6 +61,11 @@ PERIODS = {
     "30d": timedelta(days=30),
     "90d": timedelta(days=90),
 }
+# Ladder steps in the order a lead climbs them (routing.config.EscalationAction).
+STEPS = ("remind", "pass", "open_to_pool", "manager", "leadership")
+NO_RULE = "(no rule)"
+NO_POOL = "(no pool)"
+CONTACT_KINDS = ("contacted", "outcome")
 
 
 @dataclass(frozen=True)
@@ -53,7 +79,9 @@ class Speed:
         if not seconds:
             return cls(0, None, None)
         ordered = sorted(seconds)
-        return cls(len(ordered), statistics.median(ordered), _percentile(ordered, 0.9))
+        # to the millisecond: the durations come from the database's float arithmetic
+        median = round(statistics.median(ordered), 3)
+        return cls(len(ordered), median, round(_percentile(ordered, 0.9), 3))
 
 
 @dataclass(frozen=True)
@@ -75,6 +103,10 @@ class PoolFairness:
     strategy: str
     reps: list[RepShare]
     figure: float | None  # largest / smallest normalised share; 1.0 is perfectly fair
+
+    @property
+    def offers(self) -> int:
+        return sum(r.offers for r in self.reps)
 
 
 @dataclass(frozen=True)
@@ -110,6 +142,8 @@ class Report:
     claim_by_rule: dict[str, Speed] = field(default_factory=dict)
     claim_by_pool: dict[str, Speed] = field(default_factory=dict)
     claim_by_rep: dict[str, Speed] = field(default_factory=dict)
+    contact_by_rule: dict[str, Speed] = field(default_factory=dict)
+    contact_by_pool: dict[str, Speed] = field(default_factory=dict)
     contact_by_rep: dict[str, Speed] = field(default_factory=dict)
     fairness: list[PoolFairness] = field(default_factory=list)
     escalations: dict[str, int] = field(default_factory=dict)  # ladder step -> leads
@@ -139,28 +173,96 @@ def build_report(
     until: datetime,
     pool: str | None = None,
 ) -> Report:
+    """Every figure of the report, read in one transaction.
+
+    The leads table carries each lead's current claim and its first contact (a reassignment
+    clears the claim, never the contact). So for leads that were never reassigned the database
+    groups the period's leads and hands back the durations as one list per group (Python only
+    sorts them for the medians); the few reassigned leads have their claims and contacts
+    re-read from the event log, to credit the first claim and the first contact as the module
+    says. Durations are computed by the database: no million datetimes cross into Python.
+    """
     report = Report(since=since, until=until, pool=pool)
     with read_only(engine) as session:
-        in_window = and_(LeadRow.created_at >= since, LeadRow.created_at < until)
-        scope = [in_window] + ([LeadRow.pool == pool] if pool else [])
+        db = session.connection()
+        postgres = db.dialect.name == "postgresql"
+        cohort = [LeadRow.created_at >= since, LeadRow.created_at <= until]
+        if pool:
+            cohort.append(LeadRow.pool == pool)
+        moved = col(LeadRow.id).in_(
+            select(Event.lead_id)
+            .where(Event.kind == "reassigned", Event.at >= since, Event.at <= until)
+            .where(col(Event.lead_id).is_not(None))
+        )
+        each = (
+            select(
+                LeadRow.rule,
+                LeadRow.pool,
+                LeadRow.claimed_by,
+                LeadRow.state,
+                col(LeadRow.contacted_at).is_not(None).label("reached"),
+                LeadRow.sla_seconds,
+                _seconds(db, LeadRow.claimed_at, LeadRow.created_at).label("wait"),
+                _seconds(db, LeadRow.contacted_at, LeadRow.created_at).label("reach"),
+            )
+            .where(*cohort)
+            .where(~moved)
+            .subquery()
+        )
+        keys = (each.c.rule, each.c.pool, each.c.claimed_by, each.c.state, each.c.reached)
+        if postgres:
+            # PostgreSQL guesses tens of thousands of groups (there are hundreds) and sorts
+            # every lead of the period to group them; hashing them in memory is 2-4x faster.
+            db.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+            db.exec_driver_sql("SET LOCAL enable_sort = off")
+        groups = db.execute(
+            select(
+                *keys,
+                func.count(),
+                _joined(db, each.c.wait),
+                _joined(db, each.c.reach),
+                func.sum(case((each.c.wait <= each.c.sla_seconds + SLACK, 1), else_=0)),
+            ).group_by(*keys)
+        ).all()
+        if postgres:
+            db.exec_driver_sql("SET LOCAL enable_sort = on")
+        moved_leads = db.execute(
+            select(
+                LeadRow.id,
+                LeadRow.rule,
+                LeadRow.pool,
+                LeadRow.state,
+                col(LeadRow.contacted_at).is_not(None),
+                LeadRow.sla_seconds,
+            )
+            .where(*cohort)
+            .where(moved)
+        ).all()
+        moved_events = db.execute(
+            select(
+                Event.lead_id,
+                Event.id,
+                Event.kind,
+                Event.owner,
+                _seconds(db, Event.at, LeadRow.created_at),
+            )
+            .join(LeadRow, col(LeadRow.id) == Event.lead_id)
+            .where(*cohort)
+            .where(moved)
+            .where(col(Event.kind).in_(("claimed", *CONTACT_KINDS)), Event.at <= until)
+        ).all()
+        _cohort(report, groups, moved_leads, moved_events)
 
-        states = dict(
-            session.exec(
-                select(LeadRow.state, func.count()).where(*scope).group_by(LeadRow.state)
+        if not pool:  # a pool report has no nurture or triage: those leads have no pool
+            first = db.execute(
+                select(Assignment.outcome, func.count())
+                .where(Assignment.at >= since, Assignment.at <= until)
+                .where(Assignment.kind == "intake")
+                .group_by(Assignment.outcome)
             ).all()
-        )
-        report.received = sum(states.values())
-        report.nurture = states.get(LeadState.nurture, 0)
-        # leads nobody could take when they arrived (a pool report has none: they have no pool)
-        report.triage = (
-            0
-            if pool
-            else session.exec(
-                select(func.count(func.distinct(Event.lead_id))).where(
-                    Event.kind == "triage", Event.at >= since, Event.at < until
-                )
-            ).one()
-        )
+            counts = {outcome: count for outcome, count in first}
+            report.nurture = counts.get("nurture", 0)
+            report.triage = counts.get("triage", 0)
         report.routed = report.received - report.nurture - report.triage
 
         unclaimed = [col(LeadRow.state).in_(UNCLAIMED_STATES)]
@@ -171,69 +273,50 @@ def build_report(
         ).one()
         report.oldest_unclaimed = list(
             session.exec(
-                select(LeadRow).where(*unclaimed).order_by(col(LeadRow.created_at)).limit(3)
+                select(LeadRow)
+                .where(*unclaimed)
+                .order_by(col(LeadRow.created_at), col(LeadRow.id))
+                .limit(3)
             ).all()
         )
 
-        claimed = session.exec(
-            select(
-                LeadRow.created_at,
-                LeadRow.claimed_at,
-                LeadRow.contacted_at,
-                LeadRow.claimed_by,
-                LeadRow.rule,
-                LeadRow.pool,
-                LeadRow.sla_seconds,
-            )
-            .where(*scope)
-            .where(col(LeadRow.claimed_at).is_not(None))
-        ).all()
-        _speeds(report, claimed)
-
-        outcomes = session.exec(
-            select(
-                LeadRow.state,
-                LeadRow.rule,
-                LeadRow.pool,
-                col(LeadRow.contacted_at).is_not(None),
-                func.count(),
-            )
-            .where(*scope)
-            .group_by(
-                LeadRow.state, LeadRow.rule, LeadRow.pool, col(LeadRow.contacted_at).is_not(None)
-            )
-        ).all()
-        _outcomes(report, outcomes)
-
-        escalated = session.exec(
-            select(Event.detail, Event.pool, Event.owner).where(
-                Event.kind == "escalated",
-                Event.at >= since,
-                Event.at < until,
-                *([Event.pool == pool] if pool else []),
-            )
+        escalated = db.execute(
+            select(Event.lead_id, Event.detail["action"].as_string(), Event.pool, Event.owner)
+            .where(Event.kind == "escalated", Event.at >= since, Event.at <= until)
+            .where(*([Event.pool == pool] if pool else []))
         ).all()
         _escalations(report, escalated)
 
-        offers = session.exec(
+        offers = db.execute(
             select(Assignment.pool, Assignment.owner, func.count())
-            .where(
-                Assignment.at >= since,
-                Assignment.at < until,
-                Assignment.outcome == "assigned",
-                col(Assignment.pool).is_not(None),
-                *([Assignment.pool == pool] if pool else []),
-            )
+            .where(Assignment.at >= since, Assignment.at <= until)
+            .where(Assignment.outcome == "assigned", col(Assignment.pool).is_not(None))
+            .where(*([Assignment.pool == pool] if pool else []))
             .group_by(Assignment.pool, Assignment.owner)
         ).all()
         availability = session.exec(
             select(Event.kind, Event.at, Event.detail)
             .where(col(Event.kind).in_(["away", "back"]))
-            .where(Event.at < until)
+            .where(Event.at <= until)
             .order_by(col(Event.at), col(Event.id))
         ).all()
     report.fairness = _fairness(config, offers, _available(availability, since, until), pool)
     return report
+
+
+def _joined(db: Connection, seconds: Any) -> ColumnElement[str]:
+    """The group's durations as one comma-joined string (NULLs left out)."""
+    if db.dialect.name == "sqlite":
+        return func.group_concat(seconds, ",")
+    return func.string_agg(cast(seconds, Text), ",")
+
+
+def _seconds(db: Connection, later: Any, earlier: Any) -> ColumnElement[float]:
+    """later - earlier in seconds, computed by the database (NULL if either is NULL)."""
+    if db.dialect.name == "sqlite":
+        # julianday is a double: exact to well under a millisecond at today's dates
+        return cast((func.julianday(later) - func.julianday(earlier)) * 86400.0, Float)
+    return cast(extract("epoch", later - earlier), Float)
 
 
 def _percentile(ordered: Sequence[float], q: float) -> float:
@@ -246,44 +329,68 @@ def _percentile(ordered: Sequence[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def _speeds(report: Report, rows: Iterable[tuple]) -> None:
-    claim_all: list[float] = []
-    contact_all: list[float] = []
-    by_rule: dict[str, list[float]] = defaultdict(list)
-    by_pool: dict[str, list[float]] = defaultdict(list)
-    by_rep: dict[str, list[float]] = defaultdict(list)
-    contact_rep: dict[str, list[float]] = defaultdict(list)
-    within = 0
-    for created, claimed, contacted, claimer, rule, pool, sla in rows:
-        wait = (claimed - created).total_seconds()
-        claim_all.append(wait)
-        within += wait <= sla
-        by_rule[rule or "(no rule)"].append(wait)
-        by_pool[pool or "(no pool)"].append(wait)
-        by_rep[claimer or "?"].append(wait)
-        if contacted is not None:
-            reach = (contacted - created).total_seconds()
-            contact_all.append(reach)
-            contact_rep[claimer or "?"].append(reach)
-    report.claim = Speed.of(claim_all)
-    report.contact = Speed.of(contact_all)
-    report.within_sla = within / len(claim_all) if claim_all else None
-    report.claim_by_rule = {k: Speed.of(v) for k, v in sorted(by_rule.items())}
-    report.claim_by_pool = {k: Speed.of(v) for k, v in sorted(by_pool.items())}
-    report.claim_by_rep = {k: Speed.of(v) for k, v in sorted(by_rep.items())}
-    report.contact_by_rep = {k: Speed.of(v) for k, v in sorted(contact_rep.items())}
+def _cohort(
+    report: Report,
+    groups: Iterable[tuple],
+    moved_leads: Iterable[tuple],
+    moved_events: Iterable[tuple],
+) -> None:
+    """Volume, speed and outcomes of the period's leads.
 
+    `groups`: (rule, pool, claimer, state, contacted?, leads, waits, reaches, within SLA) for
+    leads never reassigned, waits and reaches as comma-joined seconds (whoever claimed such a
+    lead also made its first contact).
+    `moved_leads`: (id, rule, pool, state, contacted?, sla) of reassigned leads, and
+    `moved_events`: (lead id, event id, kind, owner, seconds since arrival) of their claims and
+    contacts: the first of each counts, for whoever made it."""
+    claims, contacts = _Groups(), _Groups()
+    outcome: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    closed = set(CLOSED_STATES)
+    received = within = 0
 
-def _outcomes(report: Report, rows: Iterable[tuple]) -> None:
-    total: dict[str, int] = defaultdict(int)
-    by_rule: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    by_pool: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for state, rule, pool, contacted, count in rows:
-        for bucket in (total, by_rule[rule or "(no rule)"], by_pool[pool or "(no pool)"]):
-            if contacted:
-                bucket["contacted"] += count
-            if state in CLOSED_STATES:
-                bucket[state] += count
+    def settle(rule: str | None, pool: str | None, state: str, reached: bool, n: int) -> None:
+        if not reached and state not in closed:
+            return
+        for key in (("all", ""), ("rule", rule or NO_RULE), ("pool", pool or NO_POOL)):
+            counts = outcome[key]
+            if reached:
+                counts["contacted"] += n
+            if state in closed:
+                counts[state] += n
+
+    for rule, pool, claimer, state, reached, n, waits, reaches, in_time in groups:
+        received += n
+        within += in_time or 0
+        if waits:
+            claims.extend(_floats(waits), rule, pool, claimer)
+        if reaches:
+            contacts.extend(_floats(reaches), rule, pool, claimer)
+        settle(rule, pool, state, bool(reached), n)
+
+    firsts: dict[int, dict[str, tuple[float, int, str | None]]] = defaultdict(dict)
+    for lead_id, event_id, kind, owner, after in moved_events:
+        which = "claim" if kind == "claimed" else "contact"
+        seen = firsts[lead_id].get(which)
+        if seen is None or (after, event_id) < seen[:2]:
+            firsts[lead_id][which] = (after, event_id, owner)
+    for lead_id, rule, pool, state, reached, sla in moved_leads:
+        received += 1
+        first = firsts.get(lead_id, {})
+        if "claim" in first:
+            wait, _, claimer = first["claim"]
+            within += wait <= sla + SLACK
+            claims.extend([wait], rule, pool, claimer)
+        if "contact" in first:
+            reach, _, by = first["contact"]
+            contacts.extend([reach], rule, pool, by)
+        settle(rule, pool, state, bool(reached), 1)
+
+    report.received = received
+    report.claim = Speed.of(claims.all)
+    report.contact = Speed.of(contacts.all)
+    report.within_sla = within / report.claim.count if report.claim.count else None
+    report.claim_by_rule, report.claim_by_pool, report.claim_by_rep = claims.speeds()
+    report.contact_by_rule, report.contact_by_pool, report.contact_by_rep = contacts.speeds()
 
     def make(counts: dict[str, int]) -> Outcomes:
         return Outcomes(
@@ -293,47 +400,115 @@ def _outcomes(report: Report, rows: Iterable[tuple]) -> None:
             counts.get(LeadState.disqualified, 0),
         )
 
-    report.outcomes = make(total)
-    report.outcomes_by_rule = {k: make(v) for k, v in sorted(by_rule.items()) if v}
-    report.outcomes_by_pool = {k: make(v) for k, v in sorted(by_pool.items()) if v}
+    report.outcomes = make(outcome.get(("all", ""), {}))
+    ordered = sorted(outcome.items())
+    report.outcomes_by_rule = {k: make(v) for (kind, k), v in ordered if kind == "rule"}
+    report.outcomes_by_pool = {k: make(v) for (kind, k), v in ordered if kind == "pool"}
+
+
+def _floats(joined: str) -> list[float]:
+    return [float(x) for x in joined.split(",")]
+
+
+SLACK = 0.0005  # durations come from float arithmetic in the database: compare to the ms
+
+
+class _Groups:
+    """Durations overall and by rule, pool and rep."""
+
+    def __init__(self) -> None:
+        self.all: list[float] = []
+        self.rule: dict[str | None, list[float]] = defaultdict(list)
+        self.pool: dict[str | None, list[float]] = defaultdict(list)
+        self.rep: dict[str | None, list[float]] = defaultdict(list)
+
+    def extend(
+        self, seconds: list[float], rule: str | None, pool: str | None, rep: str | None
+    ) -> None:
+        self.all.extend(seconds)
+        self.rule[rule].extend(seconds)
+        self.pool[pool].extend(seconds)
+        self.rep[rep].extend(seconds)
+
+    def speeds(self) -> tuple[dict[str, Speed], dict[str, Speed], dict[str, Speed]]:
+        return _by(self.rule, NO_RULE), _by(self.pool, NO_POOL), _by(self.rep, "?")
+
+
+def _by(groups: dict[str | None, list[float]], missing: str) -> dict[str, Speed]:
+    return dict(sorted((key or missing, Speed.of(values)) for key, values in groups.items()))
+
+
+def _step_order(counts: dict[str, int]) -> dict[str, int]:
+    rank = {step: i for i, step in enumerate(STEPS)}
+    return dict(sorted(counts.items(), key=lambda item: (rank.get(item[0], len(STEPS)), item[0])))
 
 
 def _escalations(report: Report, rows: Iterable[tuple]) -> None:
-    steps: dict[str, int] = defaultdict(int)
-    by_pool: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    by_rep: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for detail, pool, owner in rows:
-        step = (detail or {}).get("action", "escalated")
-        steps[step] += 1
-        by_pool[pool or "(no pool)"][step] += 1
-        rep = (detail or {}).get("owner") or owner or "?"
-        by_rep[rep][step] += 1
-    report.escalations = dict(steps)
-    report.escalations_by_pool = {k: dict(v) for k, v in by_pool.items()}
-    report.escalations_by_rep = {k: dict(v) for k, v in by_rep.items()}
+    """Leads that reached each ladder step: a lead counts once per step (a reassignment restarts
+    the ladder, so the same lead may be reminded twice; it is still one lead reminded)."""
+    steps: dict[str, set[int | None]] = defaultdict(set)
+    by_pool: dict[str, dict[str, set[int | None]]] = defaultdict(lambda: defaultdict(set))
+    by_rep: dict[str, dict[str, set[int | None]]] = defaultdict(lambda: defaultdict(set))
+    for lead_id, action, pool, owner in rows:
+        step = action or "escalated"
+        steps[step].add(lead_id)
+        # the event is written before a pass moves the lead on: its pool and owner are where
+        # the lead was when the step fired
+        by_pool[pool or NO_POOL][step].add(lead_id)
+        by_rep[owner or "?"][step].add(lead_id)
+    report.escalations = _step_order({k: len(v) for k, v in steps.items()})
+    report.escalations_by_pool = {
+        k: _step_order({s: len(ids) for s, ids in v.items()}) for k, v in sorted(by_pool.items())
+    }
+    report.escalations_by_rep = {
+        k: _step_order({s: len(ids) for s, ids in v.items()}) for k, v in sorted(by_rep.items())
+    }
 
 
 def _available(rows: Iterable[tuple], since: datetime, until: datetime) -> dict[str, float]:
-    """Fraction of [since, until) each rep was not away, from the away/back events."""
+    """Fraction of [since, until) each rep was not away, from the away/back events.
+
+    An away with an end time ends then, even if the scheduler wrote the 'back' a little later
+    (or has not yet); an open-ended away lasts until 'back'."""
     period = (until - since).total_seconds()
-    away_since: dict[str, datetime] = {}
+    if period <= 0:
+        return {}
+    away_since: dict[str, tuple[datetime, datetime | None]] = {}
     away_seconds: dict[str, float] = defaultdict(float)
+
+    def spent(rep: str, start: datetime, end: datetime) -> None:
+        start, end = max(start, since), min(end, until)
+        if end > start:
+            away_seconds[rep] += (end - start).total_seconds()
+
     for kind, at, detail in rows:
         rep = (detail or {}).get("rep")
         if not rep:
             continue
-        if kind == "away" and rep not in away_since:
-            away_since[rep] = at
+        if rep in away_since:
+            start, planned = away_since[rep]
+            if planned is not None and planned <= at:  # ended on time, before this event
+                spent(rep, start, planned)
+                del away_since[rep]
+        if kind == "away":
+            planned = _parse_time((detail or {}).get("until"))
+            start = away_since[rep][0] if rep in away_since else at
+            away_since[rep] = (start, planned)  # a second /away changes the end, not the start
         elif kind == "back" and rep in away_since:
-            start = max(away_since.pop(rep), since)
-            end = min(at, until)
-            if end > start:
-                away_seconds[rep] += (end - start).total_seconds()
-    for rep, start in away_since.items():  # still away at the end of the period
-        start = max(start, since)
-        if until > start:
-            away_seconds[rep] += (until - start).total_seconds()
+            spent(rep, away_since.pop(rep)[0], at)
+    for rep, (start, planned) in away_since.items():  # still away at the end of the period
+        spent(rep, start, planned if planned is not None else until)
     return {rep: max(0.0, 1 - seconds / period) for rep, seconds in away_seconds.items()}
+
+
+def _parse_time(text: object) -> datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _fairness(
@@ -347,22 +522,22 @@ def _fairness(
     for pool_id, pool in config.pools.items():
         if only and pool_id != only:
             continue
-        got = counts.get(pool_id, {})
+        members = [m for m in pool.members if config.reps[m].active]
+        got = {m: counts.get(pool_id, {}).get(m, 0) for m in members}
         total = sum(got.values())
         if total == 0:
             continue
         weighted = pool.strategy is Strategy.weighted
-        members = [m for m in pool.members if config.reps[m].active]
         intent = {
             m: (config.reps[m].weight if weighted else 1) * available.get(m, 1.0) for m in members
         }
-        intent_total = sum(intent.values()) or 1.0
+        intent_total = sum(intent.values())
         shares = [
             RepShare(
                 rep=m,
-                offers=got.get(m, 0),
-                share=got.get(m, 0) / total,
-                intended=intent[m] / intent_total,
+                offers=got[m],
+                share=got[m] / total,
+                intended=intent[m] / intent_total if intent_total else 0.0,
                 available=available.get(m, 1.0),
             )
             for m in members
