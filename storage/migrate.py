@@ -8,9 +8,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 7436502  # pg advisory lock key (storage.db's routing lock is 7436501)
 
 
 def _config(connection) -> Config:  # type: ignore[no-untyped-def]
@@ -22,6 +23,10 @@ def _config(connection) -> Config:  # type: ignore[no-untyped-def]
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Replicas started together would each create the tables and all but one crash:
+            # the first migrates, the others wait here, then find the schema at head.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         command.upgrade(_config(connection), revision)
 
 
