@@ -510,6 +510,7 @@ def set_outcome(
 ) -> LeadRow:
     if outcome not in CLOSED_STATES:
         raise Refused("wrong_state", f"{outcome} is not an outcome (won, lost, disqualified)")
+    outcome = LeadState(outcome)
     return _advance(
         engine,
         config,
@@ -585,7 +586,7 @@ def reassign(
             raise Refused("wrong_state", f"this lead is {row.state}", row)
         if row.owner == to_rep:
             raise Refused("wrong_state", f"{config.reps[to_rep].name} already owns it", row)
-        previous = row.owner
+        previous, previous_state = row.owner, row.state
         _remember_owner(row)
         rep = config.reps[to_rep]
         row.state = LeadState.assigned
@@ -621,6 +622,7 @@ def reassign(
             "reassigned",
             actor,
             now,
+            from_state=previous_state,
             reason=reason,
             detail={"from": previous, "to": to_rep},
         )

@@ -53,6 +53,7 @@ class LeadRow(SQLModel, table=True):
         Index("ix_leads_owner_state", "owner", "state"),
         Index("ix_leads_state_escalate_at", "state", "escalate_at"),
         Index("ix_leads_email_created", "email", "created_at"),
+        Index("ix_leads_created_at", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -86,7 +87,10 @@ class Event(SQLModel, table=True):
     """Append-only: who did what to which lead, when, and why."""
 
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_at_kind", "at", "kind"),)
+    __table_args__ = (
+        Index("ix_events_at_kind", "at", "kind"),
+        Index("ix_events_kind_at", "kind", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int | None = Field(default=None, foreign_key="leads.id", index=True)
@@ -106,6 +110,7 @@ class Assignment(SQLModel, table=True):
     """One routing decision with its full trace: the answer to 'why did this go to Sam?'."""
 
     __tablename__ = "assignments"
+    __table_args__ = (Index("ix_assignments_at_outcome", "at", "outcome", "kind", "pool", "owner"),)
 
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int = Field(foreign_key="leads.id", index=True)

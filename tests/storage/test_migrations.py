@@ -50,3 +50,13 @@ def test_upgrading_step_by_step_keeps_every_lead(tmp_path, now):
     # and the upgraded database still works
     result = lifecycle.intake(engine, config, Lead(email="new@ex.com"), source="generic", now=now)
     assert result.lead_id == 21
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_describe(engine):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == [], "write a migration: leadrouter's storage.migrate.revision()"
