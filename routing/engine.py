@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from routing.config import Priority, Requirement, RoutingConfig, Rule
+from routing.config import Priority, RoutingConfig, Rule
+from routing.eligibility import Eligibility
 from routing.lead import Lead
+from routing.rule_index import rule_index
 from routing.strategies import Rotation, pick
 from routing.team import Pool, Rep
 from routing.trace import Exclusion, Trace
@@ -66,10 +68,9 @@ class Decision:
 
 
 def first_matching_rule(lead: Lead, config: RoutingConfig) -> Rule | None:
-    for rule in config.rules:
-        if rule.when is None or rule.when.matches(lead):
-            return rule
-    return None
+    """The first rule in `config.rules` whose `when` matches (routing.rule_index skips the
+    rules that certainly do not)."""
+    return rule_index(config).first_match(lead)
 
 
 def decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime) -> Decision:
@@ -77,6 +78,7 @@ def decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     trace = Trace()
+    eligibility = Eligibility(lead, state, now)
     rule = first_matching_rule(lead, config)
     if rule is None:
         trace.step("no rule matched")
@@ -87,13 +89,13 @@ def decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime
             return _decision("nurture", None, None, rule, config, trace)
 
     if rule is None or rule.account_owner:
-        owned = _account_owner(lead, config, state, now, trace)
+        owned = _account_owner(lead, config, eligibility, trace)
         if owned is not None:
             return _decision("assigned", owned, None, rule, config, trace)
 
     for pool_or_rep in _targets(rule, config):
         if isinstance(pool_or_rep, Rep):
-            reason = exclusion_reason(pool_or_rep, lead, rule, config, state, now)
+            reason = eligibility.reason(pool_or_rep, rule)
             if reason is None:
                 trace.step(f"rep {pool_or_rep.name}")
                 return _decision("assigned", pool_or_rep, None, rule, config, trace)
@@ -102,9 +104,10 @@ def decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime
             continue
         pool = pool_or_rep
         eligible: list[Rep] = []
+        reps = config.reps
         for member_id in pool.members:
-            rep = config.reps[member_id]
-            reason = exclusion_reason(rep, lead, rule, config, state, now)
+            rep = reps[member_id]
+            reason = eligibility.reason(rep, rule)
             if reason is None:
                 eligible.append(rep)
             else:
@@ -145,7 +148,7 @@ def _targets(rule: Rule | None, config: RoutingConfig) -> list[Pool | Rep]:
 
 
 def _account_owner(
-    lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime, trace: Trace
+    lead: Lead, config: RoutingConfig, eligibility: Eligibility, trace: Trace
 ) -> Rep | None:
     if not config.accounts:
         return None
@@ -154,7 +157,7 @@ def _account_owner(
         if owner_id is None:
             continue
         owner = config.reps[owner_id]
-        reason = exclusion_reason(owner, lead, None, config, state, now, named_account=True)
+        reason = eligibility.reason(owner, None, named_account=True)
         if reason is None:
             trace.step(f"named account {domain}: {owner.name} owns it")
             return owner
@@ -175,59 +178,7 @@ def exclusion_reason(
     named_account: bool = False,
 ) -> str | None:
     """Why `rep` cannot take `lead` now, or None if they can. The first reason found wins."""
-    if not rep.active:
-        return "inactive"
-    if rep.id in state.exclude:
-        return "already had this lead"
-    if rep.id in state.away:
-        until = state.away[rep.id]
-        if until is None:
-            return "away"
-        if until > now:  # an /away that has run out no longer counts, swept or not
-            return f"away until {_local(until, rep)}"
-    time_off = rep.time_off_at(now)
-    if time_off is not None:
-        return f"time off until {time_off.end:%b %d}" + (
-            f" ({time_off.reason})" if time_off.reason else ""
-        )
-    if not rep.is_working(now):
-        return f"off hours ({_local(now, rep)})"
-    if rule is not None:
-        missing = _missing_skill(rep, lead, rule)
-        if missing:
-            return missing
-    if rep.capacity is not None and not named_account:
-        load = state.open_leads.get(rep.id, 0)
-        if load >= rep.capacity:
-            return f"at capacity {load}/{rep.capacity}"
-    return None
-
-
-def _missing_skill(rep: Rep, lead: Lead, rule: Rule) -> str | None:
-    for requirement in rule.require:
-        if requirement is Requirement.language and lead.language:
-            if lead.language not in rep.languages:
-                return f"does not speak {lead.language}"
-        elif requirement is Requirement.product and lead.product:
-            if lead.product.casefold() not in rep.products:
-                return f"not on product {lead.product}"
-        elif (
-            requirement is Requirement.industry
-            and lead.industry
-            and lead.industry.casefold() not in rep.industries
-        ):
-            return f"not a {lead.industry} specialist"
-    missing = rule.skills - rep.skills
-    if missing:
-        return f"lacks skill {', '.join(sorted(missing))}"
-    if rule.tiers and (rep.tier or "").lower() not in rule.tiers:
-        return f"tier {rep.tier or 'none'}"
-    return None
-
-
-def _local(moment: datetime, rep: Rep) -> str:
-    local = moment.astimezone(rep.zone)
-    return f"{local:%a %H:%M} {rep.zone.key}"
+    return Eligibility(lead, state, now).reason(rep, rule, named_account=named_account)
 
 
 def _decision(

@@ -106,8 +106,18 @@ class WorkingHours(BaseModel):
         return {"spans": tuple(sorted(spans)), "text": text}
 
     def contains(self, local: datetime) -> bool:
-        minute = local.weekday() * 1440 + local.hour * 60 + local.minute
-        return any(start <= minute < end for start, end in self.spans)
+        return self.contains_minute(minute_of_week(local))
+
+    def contains_minute(self, minute: int) -> bool:
+        """Whether minute-of-week `minute` (0 = Monday 00:00, local time) is working time."""
+        for start, end in self.spans:  # noqa: SIM110 - a plain loop skips building a generator
+            if start <= minute < end:
+                return True
+        return False
+
+
+def minute_of_week(local: datetime) -> int:
+    return local.weekday() * 1440 + local.hour * 60 + local.minute
 
 
 class TimeOff(BaseModel):
@@ -170,8 +180,11 @@ class Rep(BaseModel):
     def time_off_at(self, now: datetime) -> TimeOff | None:
         if not self.time_off:
             return None
-        today = now.astimezone(self.zone).date()
-        return next((t for t in self.time_off if t.start <= today <= t.end), None)
+        return self.time_off_on(now.astimezone(self.zone).date())
+
+    def time_off_on(self, day: date) -> TimeOff | None:
+        """The time off covering `day` (a date in the rep's own zone), if any."""
+        return next((t for t in self.time_off if t.start <= day <= t.end), None)
 
 
 class Strategy(StrEnum):
