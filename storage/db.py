@@ -9,6 +9,7 @@ PostgreSQL: psycopg 3; compare-and-set updates and SKIP LOCKED make several proc
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,11 +59,31 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # SQLite's busy handler polls with growing sleeps, so under many writers newcomers keep
+    # overtaking those who waited longest (seconds of tail latency). Writers of this process
+    # queue on a lock first; SQLite's own locking still guards against other processes.
+    writer = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        read_only = conn.get_execution_options().get("read_only", False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("read_only", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if not writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise TimeoutError("waited too long for the SQLite writer lock")
+        conn.info["holds_writer"] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(conn)
+            raise
 
+    def _release(conn) -> None:  # type: ignore[no-untyped-def]
+        if conn.info.pop("holds_writer", False):
+            writer.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
     return engine
 
 
