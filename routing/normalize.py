@@ -156,7 +156,9 @@ def employee_count(value: str | int | float) -> int:
     if isinstance(value, bool):
         raise ValueError("employees must be a number or a range such as '500-1000'")
     if isinstance(value, int | float):
-        if not 0 <= value <= MAX_EMPLOYEES:  # also refuses NaN
+        if value < 0:
+            raise ValueError("employees cannot be negative")
+        if not value <= MAX_EMPLOYEES:  # also refuses NaN
             raise ValueError("employees must be a number of people")
         return int(value)
     if not isinstance(value, str):
@@ -176,7 +178,9 @@ def money_amount(value: str | int | float) -> float:
     if isinstance(value, bool):
         raise ValueError("annual revenue must be an amount such as '$5M' or 5000000")
     if isinstance(value, int | float):
-        if not 0 <= value <= MAX_REVENUE:  # also refuses NaN
+        if value < 0:
+            raise ValueError("annual revenue cannot be negative")
+        if not value <= MAX_REVENUE:  # also refuses NaN
             raise ValueError("annual revenue must be an amount such as '$5M' or 5000000")
         return float(value)
     if not isinstance(value, str):
