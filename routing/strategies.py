@@ -48,11 +48,20 @@ def pick(
     elif pool.strategy is Strategy.top_performer:
         best = max(state.performance.get(rep.id, 0.0) for rep in eligible)
         field = [rep for rep in eligible if state.performance.get(rep.id, 0.0) == best]
-    return _take_turn(eligible, field, rotation, weighted=pool.strategy is Strategy.weighted)
+    # Reps left out only because they already had this lead (a "not mine", a pass) were
+    # present: their turn is spent, so they must not come back as if from time away.
+    present = [member for member in pool.members if member in state.exclude]
+    return _take_turn(
+        eligible, field, rotation, weighted=pool.strategy is Strategy.weighted, present=present
+    )
 
 
 def _take_turn(
-    eligible: list[Rep], field: list[Rep], rotation: Rotation, weighted: bool
+    eligible: list[Rep],
+    field: list[Rep],
+    rotation: Rotation,
+    weighted: bool,
+    present: list[str] = (),  # type: ignore[assignment]
 ) -> tuple[Rep, dict[str, Any]]:
     turn = int(rotation.get("turn", 0))
     credit: dict[str, int] = dict(rotation.get("credit", {}))
@@ -74,7 +83,7 @@ def _take_turn(
         total += weight(rep)
     chosen = max(field, key=lambda rep: (credit[rep.id], -served.get(rep.id, -1)))
     credit[chosen.id] -= total
-    for rep in eligible:
-        seen[rep.id] = turn
+    for rep_id in [*(rep.id for rep in eligible), *present]:
+        seen[rep_id] = turn
     served[chosen.id] = turn
     return chosen, {"turn": turn + 1, "credit": credit, "seen": seen, "served": served}

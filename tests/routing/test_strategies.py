@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.routing.factories import lead, make_config, owners, rep, route_many
+from routing import decide
+from tests.routing.factories import NOW, lead, make_config, owners, rep, route_many, state
 
 LEADS = [lead(email=f"lead{i}@example.com") for i in range(300)]
 
@@ -150,3 +151,17 @@ def test_a_heavy_weight_is_interleaved_rather_than_served_in_one_run() -> None:
     assert "a" * 8 not in sequence  # never most of a round in one run
     for round_start in range(0, 36, 12):  # every 12 leads: exactly 10, 1 and 1
         assert sorted(sequence[round_start : round_start + 12]) == sorted("a" * 10 + "bc")
+
+
+def test_not_mine_spends_the_turn_instead_of_skipping_the_queue() -> None:
+    """Ana declines her lead (it passes to Ben); the next new lead is not hers again."""
+    config = pool_config(["ana", "ben", "chloe", "dev"])
+    first = decide(LEADS[0], config, state(), NOW)
+    assert first.owner_id == "ana"
+    passed = decide(
+        LEADS[0], config, state(rotation={"team": first.rotation}, exclude=frozenset({"ana"})), NOW
+    )
+    assert passed.owner_id == "ben"
+    following = owners(route_many(LEADS[1:5], config, rotation={"team": dict(passed.rotation)}))
+    assert following[:2] == ["chloe", "dev"]  # not ana: her turn went on the lead she passed
+    assert following.count("ana") == 1  # and she is still in the rotation
