@@ -104,6 +104,7 @@ def decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime
             continue
         pool = pool_or_rep
         eligible: list[Rep] = []
+        passed_over: list[Rep] = []  # had this lead already: present, but not a candidate
         reps = config.reps
         for member_id in pool.members:
             rep = reps[member_id]
@@ -112,10 +113,13 @@ def decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime
                 eligible.append(rep)
             else:
                 trace.exclude(rep, reason, pool.id)
+                if member_id in state.exclude:
+                    passed_over.append(rep)
         if not eligible:
             trace.step(f"pool {pool.id}: nobody available{trace.pool_exclusions(pool.id)}")
             continue
-        chosen, credits = pick(pool, eligible, state.rotation.get(pool.id, {}), state)
+        rotation = state.rotation.get(pool.id, {})
+        chosen, credits = pick(pool, eligible, rotation, state, passed_over)
         trace.step(f"pool {pool.id}")
         trace.step(
             f"{pool.strategy.value.replace('_', ' ')}: {chosen.name} was next"

@@ -38,9 +38,18 @@ Rotation = Mapping[str, Any]
 
 
 def pick(
-    pool: Pool, eligible: list[Rep], rotation: Rotation, state: RoutingState
+    pool: Pool,
+    eligible: list[Rep],
+    rotation: Rotation,
+    state: RoutingState,
+    passed_over: list[Rep] = (),  # type: ignore[assignment]
 ) -> tuple[Rep, dict[str, Any]]:
-    """Choose among `eligible` (in pool order); return the rep and the pool's new rotation."""
+    """Choose among `eligible` (in pool order); return the rep and the pool's new rotation.
+
+    `passed_over` are members who already had this lead (they said "not mine", or the ladder
+    passed it on): their turn was spent on it, so they take part in the accounting of this
+    pick (they gain their weight and it counts in the total) without being candidates, and
+    are not treated as coming back from time away at the next lead."""
     field = eligible
     if pool.strategy is Strategy.least_loaded:
         fewest = min(state.open_leads.get(rep.id, 0) for rep in eligible)
@@ -48,11 +57,8 @@ def pick(
     elif pool.strategy is Strategy.top_performer:
         best = max(state.performance.get(rep.id, 0.0) for rep in eligible)
         field = [rep for rep in eligible if state.performance.get(rep.id, 0.0) == best]
-    # Reps left out only because they already had this lead (a "not mine", a pass) were
-    # present: their turn is spent, so they must not come back as if from time away.
-    present = [member for member in pool.members if member in state.exclude]
     return _take_turn(
-        eligible, field, rotation, weighted=pool.strategy is Strategy.weighted, present=present
+        eligible, field, rotation, pool.strategy is Strategy.weighted, list(passed_over)
     )
 
 
@@ -61,7 +67,7 @@ def _take_turn(
     field: list[Rep],
     rotation: Rotation,
     weighted: bool,
-    present: list[str] = (),  # type: ignore[assignment]
+    passed_over: list[Rep],
 ) -> tuple[Rep, dict[str, Any]]:
     turn = int(rotation.get("turn", 0))
     credit: dict[str, int] = dict(rotation.get("credit", {}))
@@ -78,12 +84,12 @@ def _take_turn(
         for rep in returning:
             credit[rep.id] = max(credit.get(rep.id, 0), leader + 1)
     total = 0
-    for rep in field:
+    for rep in [*field, *passed_over]:
         credit[rep.id] = credit.get(rep.id, 0) + weight(rep)
         total += weight(rep)
     chosen = max(field, key=lambda rep: (credit[rep.id], -served.get(rep.id, -1)))
     credit[chosen.id] -= total
-    for rep_id in [*(rep.id for rep in eligible), *present]:
-        seen[rep_id] = turn
+    for rep in [*eligible, *passed_over]:
+        seen[rep.id] = turn
     served[chosen.id] = turn
     return chosen, {"turn": turn + 1, "credit": credit, "seen": seen, "served": served}

@@ -162,7 +162,9 @@ def plain_decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: da
         if not eligible:
             steps.append(f"pool {target.id}: nobody available{left_out(target.id)}")
             continue
-        chosen, credits = pick(target, eligible, state.rotation.get(target.id, {}), state)
+        had_it = [config.reps[m] for m in target.members if m in state.exclude]
+        rotation = state.rotation.get(target.id, {})
+        chosen, credits = pick(target, eligible, rotation, state, had_it)
         steps.append(f"pool {target.id}")
         steps.append(
             f"{target.strategy.value.replace('_', ' ')}: {chosen.name} was next"
