@@ -48,6 +48,12 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
             registry=self.registry,
         )
+        self.slack_ack_seconds = Histogram(
+            "leadrouter_slack_ack_seconds",
+            "From a Slack request's arrival to our ack",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 3),
+            registry=self.registry,
+        )
         self.time_to_claim = Histogram(
             "leadrouter_time_to_claim_seconds",
             "Assignment to claim",

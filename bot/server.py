@@ -46,7 +46,7 @@ def assemble(runtime: Runtime, *, scheduler: bool = True) -> Server:
             "Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): leads are "
             "stored and routed, and their notifications wait in the outbox"
         )
-    app = create_app(runtime, router(bolt) if bolt else None)
+    app = create_app(runtime, router(bolt, runtime) if bolt else None)
     background = Background(runtime, delivery).start() if scheduler else None
     server = Server(runtime, app, bolt, delivery, background)
     if bolt is not None and settings.slack_app_token:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from time import perf_counter
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -52,6 +54,9 @@ def build_bolt(runtime: Runtime, client: WebClient) -> App:
         client=client,  # carries the bot token
         token_verification_enabled=False,  # no network call at start; the first request checks
         process_before_response=False,  # ack first, work after (Slack waits 3 s at most)
+        # Bolt acks from the listener's thread: with its default 5 threads a burst of clicks
+        # queues acks behind earlier listeners' work.
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="slack"),
     )
     app.middleware(_actor_context(runtime))
     register(app, runtime)
@@ -69,15 +74,20 @@ def _actor_context(runtime: Runtime) -> Callable[..., Any]:
     return middleware
 
 
-def router(bolt: App) -> APIRouter:
+def router(bolt: App, runtime: Runtime) -> APIRouter:
     api = APIRouter()
 
     @api.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
+        started = perf_counter()
         body = await request.body()
         # Bolt's dispatch is synchronous (it verifies the signature, then acks); keep it off the
         # event loop so webhooks are never blocked behind a Slack request.
         response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
-        return to_starlette_response(response)
+        elapsed = perf_counter() - started
+        runtime.metrics.slack_ack_seconds.observe(elapsed)
+        reply = to_starlette_response(response)
+        reply.headers["Server-Timing"] = f"app;dur={elapsed * 1000:.1f}"
+        return reply
 
     return api
