@@ -150,6 +150,9 @@ def _status(lead: LeadRow, config: RoutingConfig, now: datetime, events: Sequenc
             lines.append(f"⏰ Offered to {owner} — *overdue* by {span(now - due)} (SLA {sla})")
         elif due:
             lines.append(f"⏳ Offered to {owner} — claim within {sla} (by {slack_time(due)})")
+        upcoming = _next_step(lead)
+        if upcoming:
+            lines.append(upcoming)
     elif state is LeadState.triage:
         lines.append("🚨 *Nobody could take this lead* — anyone may claim it")
     elif state is LeadState.nurture:
@@ -168,6 +171,23 @@ def _status(lead: LeadRow, config: RoutingConfig, now: datetime, events: Sequenc
     if lead.touches > 1:
         lines.append(f"🔁 Got in touch {lead.touches} times")
     return "\n".join(lines) or escape(state.value)
+
+
+STEP_LABELS = {
+    "remind": "a reminder",
+    "pass": "passes to the next rep",
+    "open_to_pool": "opens to the whole pool",
+    "manager": "goes to the manager",
+    "leadership": "goes to leadership",
+}
+
+
+def _next_step(lead: LeadRow) -> str | None:
+    """What happens next if nobody claims it, and when: the ladder is no secret."""
+    if lead.escalate_at is None or lead.escalation_step >= len(lead.escalation):
+        return None
+    action = lead.escalation[lead.escalation_step].get("action", "")
+    return f"_Unclaimed at {slack_time(lead.escalate_at)}: {STEP_LABELS.get(action, action)}_"
 
 
 def _latest_note(config: RoutingConfig, events: Sequence[Event]) -> str | None:

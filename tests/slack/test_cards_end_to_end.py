@@ -38,6 +38,7 @@ def test_a_lead_reaches_its_owner_by_dm_and_the_pool_channel(bot):
     assert dm == channel, "every copy is rendered from the same state"
     assert "Kim Lee — Acme" in dm and "Everyone else → pool sales" in dm
     assert "Claim" in dm and "Not mine" in dm and "claim within 30m" in dm
+    assert "Unclaimed at <!date^" in dm and "a reminder" in dm  # the ladder's next step
 
 
 def test_claim_updates_every_copy_and_a_stale_click_hears_who_was_first(bot):
