@@ -216,7 +216,16 @@ class RoutingConfig(BaseModel):
             )
             for key, rep in self.reps.items()
         }
-        pools = {key: pool.model_copy(update={"id": key}) for key, pool in self.pools.items()}
+        pools = {
+            key: pool.model_copy(
+                update={
+                    "id": key,
+                    "timezone": pool.timezone or self.timezone,
+                    "hours": pool.hours or self.hours,
+                }
+            )
+            for key, pool in self.pools.items()
+        }
         object.__setattr__(self, "reps", reps)
         object.__setattr__(self, "pools", pools)
         self._check_references()
@@ -254,7 +263,9 @@ class RoutingConfig(BaseModel):
         for key, pool in self.pools.items():
             for i, member in enumerate(pool.members):
                 need("rep", member, self.reps, "pools", key, "members", i)
-            need("pool", pool.fallback, self.pools, "pools", key, "fallback")
+            need(
+                "pool or rep", pool.fallback, {**self.pools, **self.reps}, "pools", key, "fallback"
+            )
             need(
                 "escalation policy",
                 pool.escalation,

@@ -53,6 +53,7 @@ class Decision:
     trace: tuple[str, ...]
     exclusions: tuple[Exclusion, ...]
     rotation: Rotation | None = None  # the new credits of `pool`, when a rotation moved
+    held: bool = False  # assigned while the pool is closed: its clocks start at opening
 
     @property
     def owner_id(self) -> str | None:
@@ -105,6 +106,7 @@ def decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime
         pool = pool_or_rep
         eligible: list[Rep] = []
         passed_over: list[Rep] = []  # had this lead already: present, but not a candidate
+        off_hours: list[Rep] = []  # out only because of the hour: who a held lead waits for
         reps = config.reps
         for member_id in pool.members:
             rep = reps[member_id]
@@ -115,17 +117,25 @@ def decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime
                 trace.exclude(rep, reason, pool.id)
                 if member_id in state.exclude:
                     passed_over.append(rep)
-        if not eligible:
+                elif reason.startswith("off hours"):
+                    off_hours.append(rep)
+        held = not eligible and pool.after_hours == "hold" and bool(off_hours)
+        if held:
+            eligible = off_hours
+        elif not eligible:
             trace.step(f"pool {pool.id}: nobody available{trace.pool_exclusions(pool.id)}")
             continue
         rotation = state.rotation.get(pool.id, {})
         chosen, credits = pick(pool, eligible, rotation, state, passed_over)
         trace.step(f"pool {pool.id}")
-        trace.step(
-            f"{pool.strategy.value.replace('_', ' ')}: {chosen.name} was next"
-            f"{trace.pool_exclusions(pool.id)}"
-        )
-        return _decision("assigned", chosen, pool, rule, config, trace, credits)
+        if held:
+            trace.step(f"closed, held for {chosen.name} (next in line) until the pool opens")
+        else:
+            trace.step(
+                f"{pool.strategy.value.replace('_', ' ')}: {chosen.name} was next"
+                f"{trace.pool_exclusions(pool.id)}"
+            )
+        return _decision("assigned", chosen, pool, rule, config, trace, credits, held=held)
 
     trace.step(f"{config.triage.name} queue")
     return _decision("triage", None, None, rule, config, trace)
@@ -147,7 +157,8 @@ def _targets(rule: Rule | None, config: RoutingConfig) -> list[Pool | Rep]:
     for pool_id in pool_ids:
         if pool_id and pool_id not in seen:
             seen.add(pool_id)
-            chain.append(config.pools[pool_id])
+            # a pool's coverage may be a named rep rather than another pool
+            chain.append(config.pools.get(pool_id) or config.reps[pool_id])
     return chain
 
 
@@ -193,6 +204,8 @@ def _decision(
     config: RoutingConfig,
     trace: Trace,
     credits: Rotation | None = None,
+    *,
+    held: bool = False,
 ) -> Decision:
     return Decision(
         outcome=outcome,
@@ -205,4 +218,5 @@ def _decision(
         trace=tuple(trace.steps),
         exclusions=tuple(trace.exclusions),
         rotation=credits,
+        held=held,
     )

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -206,8 +206,18 @@ class Pool(BaseModel):
     channel: str | None = Field(None, pattern=r"^(C|G)[A-Z0-9]{2,}$|^#[a-z0-9._-]+$")
     sla: Duration | None = None
     escalation: str | None = None
-    fallback: str | None = None
+    fallback: str | None = Field(None, description="Coverage: a pool, or a rep, tried next")
     manager: str | None = None
+    hours: WorkingHours | None = Field(None, description="Business hours (default: the top level)")
+    timezone: TimeZoneName | None = Field(None, description="Of `hours` (default: the top level)")
+    pause_sla: bool = Field(
+        False, description="Count the claim SLA and the escalation ladder only within `hours`"
+    )
+    after_hours: Literal["coverage", "hold"] = Field(
+        "coverage",
+        description="When every member is off hours: try the coverage (fallback) chain, or "
+        "hold the lead for the next member in line with its clock paused until opening",
+    )
 
     @field_validator("members")
     @classmethod
@@ -222,6 +232,10 @@ class Pool(BaseModel):
     @property
     def label(self) -> str:
         return self.name or self.id
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone or "UTC")
 
 
 def local_time_label(now: datetime, zone: ZoneInfo) -> str:
