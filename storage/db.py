@@ -13,8 +13,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -63,6 +64,7 @@ def _sqlite_engine(url: str) -> Engine:
     # overtaking those who waited longest (seconds of tail latency). Writers of this process
     # queue on a lock first; SQLite's own locking still guards against other processes.
     writer = threading.Lock()
+    holder: list[Any] = [None, None]  # the Connection and pooled DBAPI connection holding it
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
@@ -71,19 +73,43 @@ def _sqlite_engine(url: str) -> Engine:
             return
         if not writer.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
             raise TimeoutError("waited too long for the SQLite writer lock")
-        conn.info["holds_writer"] = True
+        holder[:] = [conn, conn.connection]
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            _release(conn)
+            _release(holder[1])
             raise
 
-    def _release(conn) -> None:  # type: ignore[no-untyped-def]
-        if conn.info.pop("holds_writer", False):
+    def _release(dbapi_connection: Any) -> None:
+        if dbapi_connection is not None and holder[1] is dbapi_connection:
+            holder[:] = [None, None]
             writer.release()
 
-    event.listen(engine, "commit", _release)
-    event.listen(engine, "rollback", _release)
+    # Released once COMMIT or ROLLBACK has run, not before (SQLAlchemy's commit event fires
+    # before it): a writer let in earlier would find the database still locked and sleep in
+    # SQLite's busy handler (under 16 writers that halved throughput).
+    dialect = engine.dialect
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_connection: Any) -> None:
+        try:
+            commit(dbapi_connection)
+        finally:
+            _release(dbapi_connection)
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        try:
+            rollback(dbapi_connection)
+        finally:
+            _release(dbapi_connection)
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn) -> None:  # type: ignore[no-untyped-def]
+        if conn is holder[0] and conn.invalidated:  # no ROLLBACK will run on a lost connection
+            _release(holder[1])
+
+    dialect.do_commit = do_commit  # type: ignore[method-assign]
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
     return engine
 
 
@@ -106,15 +132,23 @@ def read_only(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def serialize_routing(session: Session) -> None:
-    """Take the routing lock for the rest of the transaction.
+def serialize_routing(bind: Session | Connection) -> bool:
+    """Take the routing lock for the rest of the transaction; True when that is a lock of its
+    own (PostgreSQL), False when the transaction already excludes every other writer (SQLite).
 
     Rotation credits and open-lead counts are read, decided on and written back; two
     transactions doing that at once could hand out one round-robin slot twice. SQLite already
-    serializes writers (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock.
+    serializes writers (BEGIN IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock,
+    once per transaction however often this is called.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(7436501)"))
+    conn = bind.connection() if isinstance(bind, Session) else bind
+    if conn.dialect.name != "postgresql":
+        return False
+    current = conn.get_transaction()
+    if conn.info.get("routing_lock") is not current:
+        conn.execute(text("SELECT pg_advisory_xact_lock(7436501)"))
+        conn.info["routing_lock"] = current
+    return True
 
 
 def ping(engine: Engine) -> None:

@@ -14,17 +14,32 @@ clicks wins, on SQLite and on PostgreSQL alike.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Engine,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from routing import Decision, Lead, RoutingConfig, RoutingState, decide, permissions
 from routing.team import Strategy
-from storage import outbox
+from storage import load, new_lead, outbox
 from storage.db import read_only, serialize_routing, transaction
 from storage.models import (
     CLOSED_STATES,
@@ -35,8 +50,12 @@ from storage.models import (
     IdempotencyKey,
     LeadRow,
     LeadState,
+    OutboxMessage,
+    OutboxStatus,
+    RepLoad,
     Responsiveness,
     Rotation,
+    UTCDateTime,
 )
 
 SYSTEM = "leadrouter"
@@ -80,6 +99,70 @@ class IntakeResult:
 
 
 # ---------------------------------------------------------------- intake
+#
+# The hot path: SQLAlchemy Core on one connection, no ORM objects. Before the routing lock: the
+# idempotency check. Under it: one statement reads the routing state and looks for an open lead
+# of the same person, then routing.decide, then the writes (the lead once, with its final state).
+# The rows are built by the same helpers as the ORM path of re-routes (_apply), so the two agree.
+
+LEADS = LeadRow.__table__  # type: ignore[attr-defined]
+EVENTS = Event.__table__  # type: ignore[attr-defined]
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+ROTATIONS = Rotation.__table__  # type: ignore[attr-defined]
+AVAILABILITY = Availability.__table__  # type: ignore[attr-defined]
+IDEMPOTENCY = IdempotencyKey.__table__  # type: ignore[attr-defined]
+LOAD = RepLoad.__table__  # type: ignore[attr-defined]
+TOUCHABLE = (*OPEN_STATES, LeadState.triage)  # states a repeat from the same person joins
+
+
+def _in(column: Any, states: Sequence[LeadState]) -> Any:
+    """`column IN ('a', 'b')` with the states written into the SQL: a fixed list needs no
+    expanding parameter (SQLAlchemy re-renders those at every execution)."""
+    return column.in_([literal_column(f"'{LeadState(state).value}'") for state in states])
+
+
+def _state_query(duplicates: bool) -> Any:
+    """Rotation credits, who is away and open leads per rep (and, with `duplicates`, the newest
+    lead of :email still open since :since) as rows of (kind, key, credits, until, number);
+    one statement, so one round trip under the routing lock."""
+    no_json, no_time, no_int = cast(null(), JSON), cast(null(), UTCDateTime), cast(null(), Integer)
+    branches = [
+        select(literal_column("'r'"), ROTATIONS.c.pool, ROTATIONS.c.credits, no_time, no_int),
+        select(
+            literal_column("'a'"), AVAILABILITY.c.rep, no_json, AVAILABILITY.c.until, no_int
+        ).where(or_(AVAILABILITY.c.until.is_(None), AVAILABILITY.c.until > bindparam("now"))),
+        select(literal_column("'l'"), LOAD.c.rep, no_json, no_time, LOAD.c.open_leads).where(
+            LOAD.c.open_leads != 0
+        ),
+    ]
+    if duplicates:
+        newest = (
+            select(LEADS.c.id)
+            .where(LEADS.c.email == bindparam("email"))
+            .where(_in(LEADS.c.state, TOUCHABLE))
+            .where(LEADS.c.created_at >= bindparam("since", type_=UTCDateTime))
+            .order_by(LEADS.c.created_at.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        no_text = cast(null(), String)
+        branches.append(select(literal_column("'d'"), no_text, no_json, no_time, newest))
+    return union_all(*branches)
+
+
+# Built once: SQLAlchemy's statement cache still computes a key per execution, building costs more.
+STATE = _state_query(duplicates=False)
+STATE_AND_DUPLICATE = _state_query(duplicates=True)
+SEEN = select(IDEMPOTENCY.c.response).where(IDEMPOTENCY.c.key == bindparam("key"))
+INSERT_EVENTS = insert(EVENTS)
+INSERT_OUTBOX = insert(OUTBOX)
+INSERT_KEY = insert(IDEMPOTENCY)
+TOUCH = (
+    update(LEADS)
+    .where(LEADS.c.id == bindparam("lead_id"))
+    .values(touches=LEADS.c.touches + 1)
+    .returning(LEADS.c.state, LEADS.c.owner, LEADS.c.pool, LEADS.c.rule, LEADS.c.reason)
+)
 
 
 def intake(
@@ -94,32 +177,31 @@ def intake(
     """Store a lead and route it, in one transaction. A repeated delivery returns the first
     answer; a new lead from the email of a recent open lead joins it as a repeat touch."""
     key = f"{source}:{idempotency_key}" if idempotency_key else None
+    data = lead.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     try:
-        with transaction(engine) as session:
-            serialize_routing(session)
+        with engine.begin() as conn:
             if key:
-                seen = session.get(IdempotencyKey, key)
+                seen = conn.execute(SEEN, {"key": key}).scalar()
                 if seen is not None:
-                    return IntakeResult(**seen.response, replayed=True)
-            result = _touch_open_lead(session, config, lead, now) or _new_lead(
-                session, config, lead, source, now
-            )
+                    return IntakeResult(**seen, replayed=True)
+            serialize_routing(conn)
+            state, duplicate = _routing_state_and_duplicate(conn, config, lead, now)
+            if duplicate is None:
+                return _insert_lead(conn, config, lead, data, source, state, now, key)
+            result = _touch(conn, duplicate, lead, now)
             if key:
-                session.add(
-                    IdempotencyKey(
-                        key=key, lead_id=result.lead_id, response=_stored(result), created_at=now
-                    )
-                )
+                row = {"key": key, "lead_id": result.lead_id, "created_at": now}
+                conn.execute(INSERT_KEY, {**row, "response": _stored(result)})
             return result
     except IntegrityError:
         if not key:
             raise
         # A concurrent delivery of the same key won the insert: answer as it did.
-        with read_only(engine) as session:
-            seen = session.get(IdempotencyKey, key)
+        with engine.execution_options(read_only=True).begin() as conn:
+            seen = conn.execute(SEEN, {"key": key}).scalar()
             if seen is None:
                 raise
-            return IntakeResult(**seen.response, replayed=True)
+            return IntakeResult(**seen, replayed=True)
 
 
 def _stored(result: IntakeResult) -> dict[str, Any]:
@@ -133,90 +215,131 @@ def _stored(result: IntakeResult) -> dict[str, Any]:
     }
 
 
-def _touch_open_lead(
-    session: Session, config: RoutingConfig, lead: Lead, now: datetime
-) -> IntakeResult | None:
-    if not lead.email:
-        return None
-    window_start = now - config.intake.duplicate_window
-    existing = session.exec(
-        select(LeadRow)
-        .where(LeadRow.email == lead.email)
-        .where(col(LeadRow.state).in_([*OPEN_STATES, LeadState.triage]))
-        .where(LeadRow.created_at >= window_start)
-        .order_by(col(LeadRow.created_at).desc())
-        .limit(1)
-    ).first()
-    if existing is None:
-        return None
-    existing.touches += 1
-    session.add(existing)
-    _event(
-        session,
-        existing,
-        "repeat_touch",
-        SYSTEM,
-        now,
-        reason=f"the same person wrote again ({lead.source or 'form'})",
-        detail={"lead": lead.model_dump(mode="json", exclude_none=True)},
-    )
-    if existing.owner:
-        outbox.enqueue(
-            session,
-            outbox.Kind.notify,
-            now,
-            lead_id=existing.id,
-            target=existing.owner,
-            payload={"template": "repeat_touch", "message": lead.message or ""},
-        )
-    outbox.enqueue(session, outbox.Kind.update_cards, now, lead_id=existing.id)
-    assert existing.id is not None
-    return IntakeResult(
-        existing.id,
-        existing.state,
-        existing.owner,
-        existing.rule,
-        "repeat touch on an open lead: " + existing.reason,
-        duplicate=True,
-    )
-
-
-def _new_lead(
-    session: Session, config: RoutingConfig, lead: Lead, source: str, now: datetime
+def _insert_lead(
+    conn: Connection,
+    config: RoutingConfig,
+    lead: Lead,
+    data: dict[str, Any],
+    source: str,
+    state: RoutingState,
+    now: datetime,
+    key: str | None,
 ) -> IntakeResult:
-    row = LeadRow(
-        created_at=now,
-        source=source,
-        email=lead.email,
-        company=lead.company,
-        data=lead.model_dump(mode="json", exclude_none=True, exclude_defaults=True),
-        state=LeadState.triage,  # replaced by the decision below, in this same transaction
+    decision = decide(lead, config, state, now)
+    values = _decision_values(config, decision, now)
+    after = (values["state"], values["owner"], values["pool"], values["rule"])
+    result = IntakeResult(0, values["state"], values["owner"], values["rule"], values["reason"])
+    # A new lead waits in triage until decided (as the ORM path used to store it first).
+    waiting = LeadState.triage.value
+    notices = _new_owner_notices(decision)
+    rows = new_lead.NewLead(
+        lead={**_new_lead_values(lead, data, source, now), **values},
+        events=[
+            _event_values(
+                None, "received", SYSTEM, now, (waiting, waiting, None, None, None),
+                reason=f"from {source}",
+            ),
+            _event_values(
+                None, decision.outcome, SYSTEM, now, (waiting, *after),
+                reason=decision.reason, detail={"via": "intake"},
+            ),
+        ],
+        messages=[_message_values(kind, now, None, to) for kind, to in notices],
+        assignment=_assignment_values(None, decision, "intake", now),
+        load={values["owner"]: 1} if load.holder(values["owner"], values["state"]) else {},
+    )  # fmt: skip
+    if decision.rotation is not None and decision.pool is not None:
+        rows.rotation = {
+            "pool": decision.pool.id,
+            "credits": dict(decision.rotation),
+            "updated_at": now,
+        }
+    if key:
+        response = {k: v for k, v in _stored(result).items() if k != "lead_id"}
+        rows.key = {"key": key, "response": response, "created_at": now}
+    return replace(result, lead_id=new_lead.write(conn, rows))
+
+
+def _touch(conn: Connection, lead_id: int, lead: Lead, now: datetime) -> IntakeResult:
+    """The same person wrote again while their lead is open: one more touch on it."""
+    state, owner, pool, rule, reason = conn.execute(TOUCH, {"lead_id": lead_id}).one()
+    conn.execute(
+        INSERT_EVENTS,
+        _event_values(
+            lead_id,
+            "repeat_touch",
+            SYSTEM,
+            now,
+            (state, state, owner, pool, rule),
+            reason=f"the same person wrote again ({lead.source or 'form'})",
+            detail={"lead": lead.model_dump(mode="json", exclude_none=True)},
+        ),
     )
-    session.add(row)
-    session.flush()
-    _event(session, row, "received", SYSTEM, now, reason=f"from {source}")
-    router = Router(session, config, now)
-    _apply(session, config, row, router.decide(row, lead), "intake", SYSTEM, now)
-    assert row.id is not None
-    return IntakeResult(row.id, row.state, row.owner, row.rule, row.reason)
+    messages = []
+    if owner:
+        payload = {"template": "repeat_touch", "message": lead.message or ""}
+        messages.append(_message_values(outbox.Kind.notify, now, lead_id, owner, payload))
+    messages.append(_message_values(outbox.Kind.update_cards, now, lead_id))
+    conn.execute(INSERT_OUTBOX, messages)
+    return IntakeResult(
+        lead_id, state, owner, rule, "repeat touch on an open lead: " + reason, duplicate=True
+    )
+
+
+def _routing_state_and_duplicate(
+    conn: Connection, config: RoutingConfig, lead: Lead, now: datetime
+) -> tuple[RoutingState, int | None]:
+    """The routing state, and the open lead this one repeats (if any), in one statement."""
+    rotation: dict[str, Any] = {}
+    away: dict[str, datetime | None] = {}
+    open_: dict[str, int] = {}
+    duplicate: int | None = None
+    if lead.email:
+        since = now - config.intake.duplicate_window
+        rows = conn.execute(STATE_AND_DUPLICATE, {"now": now, "email": lead.email, "since": since})
+    else:
+        rows = conn.execute(STATE, {"now": now})
+    for kind, key, credits, until, number in rows:
+        if kind == "r":
+            rotation[key] = credits
+        elif kind == "a":
+            away[key] = until
+        elif kind == "l":
+            open_[key] = number
+        else:
+            duplicate = number
+    performance: dict[str, float] = {}
+    if _ranks_performance(config):
+        performance = win_rates(conn, since=now - timedelta(days=90))
+    state = RoutingState(rotation=rotation, open_leads=open_, away=away, performance=performance)
+    return state, duplicate
+
+
+def _ranks_performance(config: RoutingConfig) -> bool:
+    return any(p.strategy is Strategy.top_performer for p in config.pools.values())
 
 
 def routing_state(
     session: Session, config: RoutingConfig, now: datetime, exclude: Sequence[str] = ()
 ) -> RoutingState:
     """What the engine needs to know, read inside the caller's (locked) transaction."""
-    rotation = {r.pool: r.credits for r in session.exec(select(Rotation)).all()}
-    away = {
-        a.rep: a.until
-        for a in session.exec(select(Availability)).all()
-        if a.until is None or a.until > now
-    }
+    rotation: dict[str, Any] = {}
+    away: dict[str, datetime | None] = {}
+    open_: dict[str, int] = {}
+    conn = session.connection()
+    for kind, key, credits, until, number in conn.execute(STATE, {"now": now}):
+        if kind == "r":
+            rotation[key] = credits
+        elif kind == "a":
+            away[key] = until
+        else:
+            open_[key] = number
     performance: dict[str, float] = {}
-    if any(p.strategy is Strategy.top_performer for p in config.pools.values()):
-        performance = win_rates(session, since=now - timedelta(days=90))
+    if _ranks_performance(config):
+        performance = win_rates(conn, since=now - timedelta(days=90))
     return RoutingState(
         rotation=rotation,
-        open_leads=open_leads(session),
+        open_leads=open_,
         away=away,
         performance=performance,
         exclude=frozenset(exclude),
@@ -224,22 +347,17 @@ def routing_state(
 
 
 def open_leads(session: Session) -> dict[str, int]:
-    rows = session.exec(
-        select(LeadRow.owner, func.count())
-        .where(col(LeadRow.state).in_(OPEN_STATES))
-        .where(col(LeadRow.owner).is_not(None))
-        .group_by(LeadRow.owner)
-    ).all()
-    return {owner: count for owner, count in rows if owner}
+    """Open leads per rep with any (kept in rep_load, see storage.load)."""
+    return load.read(session.connection())
 
 
-def win_rates(session: Session, since: datetime) -> dict[str, float]:
+def win_rates(conn: Connection | Session, since: datetime) -> dict[str, float]:
     """Won / closed per rep since `since`; the top_performer strategy ranks by it."""
-    rows = session.exec(
-        select(LeadRow.owner, LeadRow.state, func.count())
-        .where(col(LeadRow.state).in_(CLOSED_STATES))
-        .where(col(LeadRow.closed_at) >= since)
-        .group_by(LeadRow.owner, LeadRow.state)
+    rows = conn.execute(
+        select(LEADS.c.owner, LEADS.c.state, func.count())
+        .where(LEADS.c.state.in_(CLOSED_STATES))
+        .where(LEADS.c.closed_at >= since)
+        .group_by(LEADS.c.owner, LEADS.c.state)
     ).all()
     won: dict[str, int] = {}
     closed: dict[str, int] = {}
@@ -254,7 +372,7 @@ def win_rates(session: Session, since: datetime) -> dict[str, float]:
 class Router:
     """Routing decisions inside one transaction: takes the routing lock, reads the state once
     and keeps it current as leads move, so a sweep or an /away that moves many leads does not
-    re-read every open lead for each one."""
+    re-read the state for each one."""
 
     def __init__(self, session: Session, config: RoutingConfig, now: datetime) -> None:
         serialize_routing(session)
@@ -295,45 +413,17 @@ def _apply(
     actor: str,
     now: datetime,
 ) -> None:
-    """Write a routing decision onto the lead: owner, SLA, ladder, trace, events, notifications."""
-    previous_state = row.state
-    row.state = {
-        "assigned": LeadState.assigned,
-        "nurture": LeadState.nurture,
-        "triage": LeadState.triage,
-    }[decision.outcome]
-    row.owner = decision.owner_id
-    row.pool = decision.pool_id
-    row.rule = decision.rule_name
-    row.reason = decision.reason
-    row.priority = decision.priority.value
-    row.sla_seconds = int(decision.sla.total_seconds())
-    row.open_to_pool = False
-    row.escalation_step = 0
-    if decision.outcome == "assigned":
-        row.assigned_at = now
-        row.claim_due_at = now + decision.sla
-        start_ladder(row, _ladder(config, decision), now)
-    else:
-        row.claim_due_at = row.escalate_at = None
-        row.escalation = []
+    """Write a routing decision onto the lead: owner, SLA, ladder, trace, events, notifications.
+    The caller holds the routing lock."""
+    previous_state, previous_owner = row.state, row.owner
+    for name, value in _decision_values(config, decision, now).items():
+        setattr(row, name, value)
     session.add(row)
-    session.add(
-        Assignment(
-            lead_id=row.id,
-            at=now,
-            kind=kind,
-            outcome=decision.outcome,
-            owner=decision.owner_id,
-            pool=decision.pool_id,
-            rule=decision.rule_name,
-            reason=decision.reason,
-            trace=list(decision.trace),
-            exclusions=[e.__dict__ for e in decision.exclusions],
-        )
-    )
+    session.add(Assignment(**_assignment_values(row.id, decision, kind, now)))
+    conn = session.connection()
     if decision.rotation is not None and decision.pool is not None:
-        _save_rotation(session, decision.pool.id, dict(decision.rotation), now)
+        new_lead.save_rotation(conn, decision.pool.id, dict(decision.rotation), now)
+    load.shift(conn, (previous_owner, previous_state), (row.owner, row.state))
     _event(
         session,
         row,
@@ -344,7 +434,135 @@ def _apply(
         reason=decision.reason,
         detail={"via": kind},
     )
-    _notify_new_owner(session, config, row, decision, now)
+    for notice, target in _new_owner_notices(decision):
+        outbox.enqueue(session, notice, now, lead_id=row.id, target=target)
+
+
+# ---------------------------------------------------------------- rows (shared by both paths)
+
+
+def _new_lead_values(
+    lead: Lead, data: dict[str, Any], source: str, now: datetime
+) -> dict[str, Any]:
+    """Every column of a new lead that a decision does not set."""
+    return {
+        "created_at": now,
+        "source": source,
+        "email": lead.email,
+        "company": lead.company,
+        "data": data,
+        "assigned_at": None,
+        "claimed_at": None,
+        "claimed_by": None,
+        "contacted_at": None,
+        "closed_at": None,
+        "previous_owners": [],
+        "touches": 1,
+    }
+
+
+def _decision_values(config: RoutingConfig, decision: Decision, now: datetime) -> dict[str, Any]:
+    """The lead's columns that a routing decision sets."""
+    values: dict[str, Any] = {
+        "state": {
+            "assigned": LeadState.assigned,
+            "nurture": LeadState.nurture,
+            "triage": LeadState.triage,
+        }[decision.outcome].value,
+        "owner": decision.owner_id,
+        "pool": decision.pool_id,
+        "rule": decision.rule_name,
+        "reason": decision.reason,
+        "priority": decision.priority.value,
+        "sla_seconds": int(decision.sla.total_seconds()),
+        "open_to_pool": False,
+    }
+    if decision.outcome == "assigned":
+        values["assigned_at"] = now
+        values["claim_due_at"] = now + decision.sla
+        values.update(_ladder_values(_ladder(config, decision), now))
+    else:
+        values.update(claim_due_at=None, escalate_at=None, escalation=[], escalation_step=0)
+    return values
+
+
+def _assignment_values(
+    lead_id: int | None, decision: Decision, kind: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "lead_id": lead_id,
+        "at": now,
+        "kind": kind,
+        "outcome": decision.outcome,
+        "owner": decision.owner_id,
+        "pool": decision.pool_id,
+        "rule": decision.rule_name,
+        "reason": decision.reason,
+        "trace": list(decision.trace),
+        "exclusions": [e.__dict__ for e in decision.exclusions],
+    }
+
+
+def _event_values(
+    lead_id: int | None,
+    kind: str,
+    actor: str | None,
+    now: datetime,
+    lead: tuple[str | None, str | None, str | None, str | None, str | None],
+    *,
+    reason: str = "",
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An event row; `lead` is (from_state, to_state, owner, pool, rule) after the change."""
+    from_state, to_state, owner, pool, rule = lead
+    return {
+        "lead_id": lead_id,
+        "at": now,
+        "kind": kind,
+        "actor": actor,
+        "from_state": from_state,
+        "to_state": to_state,
+        "owner": owner,
+        "pool": pool,
+        "rule": rule,
+        "reason": reason,
+        "detail": detail or {},
+    }
+
+
+def _message_values(
+    kind: outbox.Kind,
+    now: datetime,
+    lead_id: int | None = None,
+    target: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An outbox row, as outbox.enqueue writes it."""
+    return {
+        "lead_id": lead_id,
+        "kind": kind.value,
+        "target": target,
+        "payload": payload or {},
+        "status": OutboxStatus.pending.value,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "sent_at": None,
+        "last_error": None,
+    }
+
+
+def _new_owner_notices(decision: Decision) -> list[tuple[outbox.Kind, str]]:
+    """The cards a decision posts: the owner's DM and the pool's channel, or triage."""
+    if decision.outcome == "assigned" and decision.owner_id:
+        notices = [(outbox.Kind.post_card, f"dm:{decision.owner_id}")]
+        channel = decision.pool.channel if decision.pool else None
+        if channel:
+            notices.append((outbox.Kind.post_card, f"channel:{channel}"))
+        return notices
+    if decision.outcome == "triage":
+        return [(outbox.Kind.post_card, "triage")]
+    return []
 
 
 def _ladder(config: RoutingConfig, decision: Decision) -> list[dict[str, Any]]:
@@ -363,39 +581,21 @@ def _ladder(config: RoutingConfig, decision: Decision) -> list[dict[str, Any]]:
     ]
 
 
+def _ladder_values(steps: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+    """Each step's time fixed from `now` (a new owner gets the whole ladder)."""
+    return {
+        "escalation": [
+            {**step, "at": (now + timedelta(seconds=step["after"])).isoformat()} for step in steps
+        ],
+        "escalation_step": 0,
+        "escalate_at": now + timedelta(seconds=steps[0]["after"]) if steps else None,
+    }
+
+
 def start_ladder(row: LeadRow, steps: list[dict[str, Any]], now: datetime) -> None:
     """Fix each step's time from `now` (a new owner gets the whole ladder)."""
-    row.escalation = [
-        {**step, "at": (now + timedelta(seconds=step["after"])).isoformat()} for step in steps
-    ]
-    row.escalation_step = 0
-    row.escalate_at = now + timedelta(seconds=steps[0]["after"]) if steps else None
-
-
-def _save_rotation(session: Session, pool: str, credits: dict[str, int], now: datetime) -> None:
-    current = session.get(Rotation, pool)
-    if current is None:
-        session.add(Rotation(pool=pool, credits=credits, updated_at=now))
-    else:
-        current.credits = credits
-        current.updated_at = now
-        session.add(current)
-
-
-def _notify_new_owner(
-    session: Session, config: RoutingConfig, row: LeadRow, decision: Decision, now: datetime
-) -> None:
-    if decision.outcome == "assigned" and row.owner:
-        outbox.enqueue(
-            session, outbox.Kind.post_card, now, lead_id=row.id, target=f"dm:{row.owner}"
-        )
-        channel = decision.pool.channel if decision.pool else None
-        if channel:
-            outbox.enqueue(
-                session, outbox.Kind.post_card, now, lead_id=row.id, target=f"channel:{channel}"
-            )
-    elif decision.outcome == "triage":
-        outbox.enqueue(session, outbox.Kind.post_card, now, lead_id=row.id, target="triage")
+    for name, value in _ladder_values(steps, now).items():
+        setattr(row, name, value)
 
 
 def _event(
@@ -409,19 +609,17 @@ def _event(
     reason: str = "",
     detail: dict[str, Any] | None = None,
 ) -> None:
+    before = from_state if from_state is not None else (row.state if row else None)
+    lead = (
+        (before, row.state, row.owner, row.pool, row.rule)
+        if row
+        else (before, None, None, None, None)
+    )
     session.add(
         Event(
-            lead_id=row.id if row else None,
-            at=now,
-            kind=kind,
-            actor=actor,
-            from_state=from_state if from_state is not None else (row.state if row else None),
-            to_state=row.state if row else None,
-            owner=row.owner if row else None,
-            pool=row.pool if row else None,
-            rule=row.rule if row else None,
-            reason=reason,
-            detail=detail or {},
+            **_event_values(
+                row.id if row else None, kind, actor, now, lead, reason=reason, detail=detail
+            )
         )
     )
 
@@ -447,6 +645,10 @@ def claim(
         if unclaimed and not allowed:
             raise Refused("not_allowed", "offered to someone else", row)
         expected = row.state if unclaimed else None
+        before, after = (row.owner, expected), (actor, LeadState.claimed.value)
+        moves_load = expected is not None and load.holder(*before) != load.holder(*after)
+        if moves_load:  # a pool or triage claim: the lead counts for someone else now
+            serialize_routing(session)
         won = (
             expected is not None
             and session.execute(
@@ -473,6 +675,8 @@ def claim(
             if row.claimed_by:
                 raise Refused("already_claimed", "already claimed", row)
             raise Refused("wrong_state", f"this lead is {row.state}", row)
+        if moves_load:  # the update matched the owner and state read above
+            load.shift(session.connection(), before, after)
         session.refresh(row)
         _event(
             session,
@@ -536,6 +740,9 @@ def _advance(
     note: str = "",
 ) -> LeadRow:
     with transaction(engine) as session:
+        closes = to_state in CLOSED_STATES
+        if closes:  # the lead stops counting for its owner (see storage.load)
+            serialize_routing(session)
         row = _get(session, lead_id)
         if not permissions.may_work(config, actor, owner=row.owner):
             raise Refused("not_allowed", "only the owner or a manager can do that", row)
@@ -555,6 +762,8 @@ def _advance(
             session.expire(row)
             raise Refused("wrong_state", f"this lead is {_get(session, lead_id).state}", row)
         session.refresh(row)
+        if closes:  # from claimed or contacted; under the routing lock the owner is current
+            load.shift(session.connection(), (row.owner, before), (row.owner, to_state))
         if to_state in CLOSED_STATES and row.contacted_at is None:
             row.contacted_at = now  # an outcome implies the lead was reached
             session.add(row)
@@ -579,7 +788,7 @@ def reassign(
     if to_rep not in config.reps:
         raise Refused("unknown_rep", "that person is not a rep in routing.yml")
     with transaction(engine) as session:
-        row = _get(session, lead_id)
+        row = _get_for_update(session, lead_id)
         if not permissions.may_reassign(config, actor, owner=row.owner, pool_id=row.pool):
             raise Refused("not_allowed", _who_may_reassign(config), row)
         if row.state not in (*OPEN_STATES, LeadState.triage, LeadState.nurture):
@@ -602,6 +811,7 @@ def reassign(
         start_ladder(row, row.escalation, now)
         row.open_to_pool = False
         session.add(row)
+        load.shift(session.connection(), (previous, previous_state), (to_rep, row.state))
         session.add(
             Assignment(
                 lead_id=row.id,
@@ -636,7 +846,7 @@ def decline(
 ) -> LeadRow:
     """'Not mine': the lead passes to the next eligible rep. The decliner's turn is spent."""
     with transaction(engine) as session:
-        row = _get(session, lead_id)
+        row = _get_for_update(session, lead_id)
         if not permissions.may_decline(config, actor, owner=row.owner, pool_id=row.pool):
             raise Refused(
                 "not_allowed", "only the owner, the pool or a manager can pass it on", row
@@ -661,7 +871,7 @@ def reroute(
     """Move an unclaimed lead on (owner away, unreachable in Slack, or the ladder's 'pass').
     With `expected_owner`, only if that rep still has it."""
     with transaction(engine) as session:
-        row = _get(session, lead_id)
+        row = _get_for_update(session, lead_id)
         if row.state != LeadState.assigned:
             raise Refused("wrong_state", f"this lead is {row.state}", row)
         if expected_owner is not None and row.owner != expected_owner:
@@ -757,6 +967,7 @@ def mark_away_in(
         .where(LeadRow.owner == rep_id)
         .where(LeadRow.state == LeadState.assigned)
         .order_by(col(LeadRow.id))
+        .with_for_update()  # a claim committed meanwhile is not overwritten by the re-route
     ).all()
     name = config.reps[rep_id].name
     for row in unclaimed:
@@ -819,6 +1030,17 @@ def away_status(engine: Engine) -> dict[str, Availability]:
 def get_lead(engine: Engine, lead_id: int) -> LeadRow:
     with read_only(engine) as session:
         return _get(session, lead_id)
+
+
+def _get_for_update(session: Session, lead_id: int) -> LeadRow:
+    """The lead as it is now, locked until commit, under the routing lock (taken first, the
+    order every transaction that moves leads keeps): a transition that writes the whole row
+    cannot overwrite a claim committed since the caller last read it."""
+    serialize_routing(session)
+    row = session.get(LeadRow, lead_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        raise Refused("not_found", f"there is no lead {lead_id}")
+    return row
 
 
 def _get(session: Session, lead_id: int) -> LeadRow:

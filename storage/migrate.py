@@ -28,6 +28,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             # the first migrates, the others wait here, then find the schema at head.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         command.upgrade(_config(connection), revision)
+        if connection.dialect.name == "sqlite":
+            # SQLite keeps no statistics unless told to gather them, and without them its
+            # planner can pick a worse index as tables grow. A bounded sample keeps this quick
+            # on a large database; every start (serve upgrades) refreshes them.
+            connection.exec_driver_sql("PRAGMA analysis_limit=1000")
+            connection.exec_driver_sql("ANALYZE")
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -135,6 +135,17 @@ class Rotation(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class RepLoad(SQLModel, table=True):
+    """Open leads (assigned, claimed, contacted) per rep, kept by the lifecycle in the same
+    transaction as the lead (see storage.load): capacity and least-loaded routing read it
+    rather than counting every open lead at each decision."""
+
+    __tablename__ = "rep_load"
+
+    rep: str = Field(primary_key=True, max_length=80)
+    open_leads: int = 0
+
+
 class Availability(SQLModel, table=True):
     """A row means the rep is away; `until` None means until they say /back."""
 
