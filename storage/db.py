@@ -132,6 +132,9 @@ def read_only(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+ROUTING_LOCK_SQL = "SELECT pg_advisory_xact_lock(7436501)"
+
+
 def serialize_routing(bind: Session | Connection) -> bool:
     """Take the routing lock for the rest of the transaction; True when that is a lock of its
     own (PostgreSQL), False when the transaction already excludes every other writer (SQLite).
@@ -146,7 +149,7 @@ def serialize_routing(bind: Session | Connection) -> bool:
         return False
     current = conn.get_transaction()
     if conn.info.get("routing_lock") is not current:
-        conn.execute(text("SELECT pg_advisory_xact_lock(7436501)"))
+        conn.execute(text(ROUTING_LOCK_SQL))
         conn.info["routing_lock"] = current
     return True
 

@@ -13,7 +13,7 @@ clicks wins, on SQLite and on PostgreSQL alike.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,8 +38,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from routing import Decision, Lead, RoutingConfig, RoutingState, decide, permissions
-from routing.team import Strategy
-from storage import load, new_lead, outbox
+from routing.business_time import business_deadline
+from routing.team import Pool, Strategy
+from storage import load, new_lead, outbox, pipelined
 from storage.db import read_only, serialize_routing, transaction
 from storage.models import (
     CLOSED_STATES,
@@ -102,7 +103,10 @@ class IntakeResult:
 #
 # The hot path: SQLAlchemy Core on one connection, no ORM objects. Before the routing lock: the
 # idempotency check. Under it: one statement reads the routing state and looks for an open lead
-# of the same person, then routing.decide, then the writes (the lead once, with its final state).
+# of the same person (under the lock, so two copies of one person's form sent at once make one
+# lead), then routing.decide, then the writes (the lead once, with its final state). On
+# PostgreSQL that is two round trips (storage.pipelined): [check, lock, state] and [writes,
+# COMMIT]; a replayed delivery learns it is one after taking the lock, and lets it go at once.
 # The rows are built by the same helpers as the ORM path of re-routes (_apply), so the two agree.
 
 LEADS = LeadRow.__table__  # type: ignore[attr-defined]
@@ -180,12 +184,24 @@ def intake(
     data = lead.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
     try:
         with engine.begin() as conn:
-            if key:
-                seen = conn.execute(SEEN, {"key": key}).scalar()
-                if seen is not None:
-                    return IntakeResult(**seen, replayed=True)
-            serialize_routing(conn)
-            state, duplicate = _routing_state_and_duplicate(conn, config, lead, now)
+            if lead.email:
+                since = now - config.intake.duplicate_window
+                query, params = (
+                    STATE_AND_DUPLICATE,
+                    {"now": now, "email": lead.email, "since": since},
+                )
+            else:
+                query, params = STATE, {"now": now}
+            if conn.dialect.name == "postgresql":  # check, lock and read in one round trip
+                seen, rows = pipelined.read(
+                    conn, SEEN if key else None, {"key": key}, query, params
+                )
+            else:  # (SQLite: the transaction itself excludes other writers)
+                seen = conn.execute(SEEN, {"key": key}).scalar() if key else None
+                rows = conn.execute(query, params).all() if seen is None else []
+            if seen is not None:
+                return IntakeResult(**seen, replayed=True)
+            state, duplicate = _routing_state_and_duplicate(conn, config, rows, now)
             if duplicate is None:
                 return _insert_lead(conn, config, lead, data, source, state, now, key)
             result = _touch(conn, duplicate, lead, now)
@@ -287,18 +303,14 @@ def _touch(conn: Connection, lead_id: int, lead: Lead, now: datetime) -> IntakeR
 
 
 def _routing_state_and_duplicate(
-    conn: Connection, config: RoutingConfig, lead: Lead, now: datetime
+    conn: Connection, config: RoutingConfig, rows: Sequence[Sequence[Any]], now: datetime
 ) -> tuple[RoutingState, int | None]:
-    """The routing state, and the open lead this one repeats (if any), in one statement."""
+    """The routing state, and the open lead this one repeats (if any), from the rows of
+    STATE_AND_DUPLICATE (or STATE)."""
     rotation: dict[str, Any] = {}
     away: dict[str, datetime | None] = {}
     open_: dict[str, int] = {}
     duplicate: int | None = None
-    if lead.email:
-        since = now - config.intake.duplicate_window
-        rows = conn.execute(STATE_AND_DUPLICATE, {"now": now, "email": lead.email, "since": since})
-    else:
-        rows = conn.execute(STATE, {"now": now})
     for kind, key, credits, until, number in rows:
         if kind == "r":
             rotation[key] = credits
@@ -478,9 +490,10 @@ def _decision_values(config: RoutingConfig, decision: Decision, now: datetime) -
         "open_to_pool": False,
     }
     if decision.outcome == "assigned":
+        deadline = _deadlines(decision.pool, now, held=decision.held)
         values["assigned_at"] = now
-        values["claim_due_at"] = now + decision.sla
-        values.update(_ladder_values(_ladder(config, decision), now))
+        values["claim_due_at"] = deadline(decision.sla)
+        values.update(_ladder_values(_ladder(config, decision), now, deadline))
     else:
         values.update(claim_due_at=None, escalate_at=None, escalation=[], escalation_step=0)
     return values
@@ -581,20 +594,36 @@ def _ladder(config: RoutingConfig, decision: Decision) -> list[dict[str, Any]]:
     ]
 
 
-def _ladder_values(steps: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
+def _deadlines(
+    pool: Pool | None, now: datetime, *, held: bool = False
+) -> Callable[[timedelta], datetime]:
+    """How a lead's clocks run from `now`: on the wall clock, or only in the pool's open hours
+    (a pool with `pause_sla`, or a lead held while its pool is closed)."""
+    if pool is not None and pool.hours is not None and (pool.pause_sla or held):
+        hours, zone = pool.hours, pool.zone
+        return lambda delta: business_deadline(now, delta, hours, zone)
+    return lambda delta: now + delta
+
+
+def _ladder_values(
+    steps: list[dict[str, Any]], now: datetime, deadline: Callable[[timedelta], datetime]
+) -> dict[str, Any]:
     """Each step's time fixed from `now` (a new owner gets the whole ladder)."""
+    times = [deadline(timedelta(seconds=step["after"])) for step in steps]
     return {
         "escalation": [
-            {**step, "at": (now + timedelta(seconds=step["after"])).isoformat()} for step in steps
+            {**step, "at": at.isoformat()} for step, at in zip(steps, times, strict=True)
         ],
         "escalation_step": 0,
-        "escalate_at": now + timedelta(seconds=steps[0]["after"]) if steps else None,
+        "escalate_at": times[0] if times else None,
     }
 
 
-def start_ladder(row: LeadRow, steps: list[dict[str, Any]], now: datetime) -> None:
+def start_ladder(
+    row: LeadRow, steps: list[dict[str, Any]], now: datetime, pool: Pool | None = None
+) -> None:
     """Fix each step's time from `now` (a new owner gets the whole ladder)."""
-    for name, value in _ladder_values(steps, now).items():
+    for name, value in _ladder_values(steps, now, _deadlines(pool, now)).items():
         setattr(row, name, value)
 
 
@@ -807,8 +836,9 @@ def reassign(
             else (f"reassigned by {_name(config, actor)}")
         )
         row.assigned_at = now
-        row.claim_due_at = now + timedelta(seconds=row.sla_seconds)
-        start_ladder(row, row.escalation, now)
+        pool = config.pools.get(row.pool or "")
+        row.claim_due_at = _deadlines(pool, now)(timedelta(seconds=row.sla_seconds))
+        start_ladder(row, row.escalation, now, pool)
         row.open_to_pool = False
         session.add(row)
         load.shift(session.connection(), (previous, previous_state), (to_rep, row.state))

@@ -2,9 +2,9 @@
 
 Intake holds the routing lock while it writes, so every round trip to the database there is
 time no other lead can be routed. On PostgreSQL all the rows go in ONE statement (the lead's
-insert and the others as data-modifying CTEs that take its id); on SQLite, where a statement
-is a function call, one Core statement per table. Both write the same rows, built by
-storage.lifecycle's helpers.
+insert and the others as data-modifying CTEs that take its id), sent with the COMMIT; on
+SQLite, where a statement is a function call, one Core statement per table. Both write the
+same rows, built by storage.lifecycle's helpers.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage import load
+from storage import load, pipelined
 from storage.models import (
     Assignment,
     Event,
@@ -55,7 +55,8 @@ class NewLead:
 
 
 def write(conn: Connection, rows: NewLead) -> int:
-    """Insert the lead and its rows; returns the lead's id."""
+    """Insert the lead and its rows; returns the lead's id. The last thing the transaction
+    does: on PostgreSQL the COMMIT goes in the same round trip (storage.pipelined)."""
     if conn.dialect.name == "postgresql":
         return _write_postgres(conn, rows)
     return _write_each(conn, rows)
@@ -105,7 +106,7 @@ def _write_postgres(conn: Connection, rows: NewLead) -> int:
         "loads": _json([{"rep": r, "open_leads": n} for r, n in sorted(rows.load.items()) if n]),
         "keys": _json([rows.key] if rows.key is not None else []),
     }
-    return int(conn.execute(_postgres_statement(), params).scalar_one())
+    return int(pipelined.write_and_commit(conn, _postgres_statement(), params)[0])
 
 
 def _json(value: Any) -> str:
