@@ -53,10 +53,10 @@ def build_bolt(runtime: Runtime, client: WebClient) -> App:
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=client,  # carries the bot token
         token_verification_enabled=False,  # no network call at start; the first request checks
-        process_before_response=False,  # ack first, work after (Slack waits 3 s at most)
-        # Bolt acks from the listener's thread: with its default 5 threads a burst of clicks
-        # queues acks behind earlier listeners' work.
-        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="slack"),
+        # Acks happen on the request's thread before any work (listeners.lazy), and modal
+        # submissions answer with their validation errors; the work runs on these threads.
+        process_before_response=True,
+        listener_executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack"),
     )
     app.middleware(_actor_context(runtime))
     register(app, runtime)

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.runtime import Runtime
 from bot.slack.home import publish_home
 from bot.slack.ids import Action, LeadRef
+from bot.slack.listeners.lazy import later
 from bot.slack.listeners.replies import refusal
 from bot.slack.views import decline_modal, reassign_modal
 from routing import permissions
@@ -28,7 +29,7 @@ def register(app: App, runtime: Runtime) -> None:
     def ephemeral(respond: Respond, text: str) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)
 
-    @app.action(Action.claim.value)
+    @later(app.action(Action.claim.value))
     def claim(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         ack()
         ref = LeadRef.decode(action.get("value"))
@@ -44,7 +45,7 @@ def register(app: App, runtime: Runtime) -> None:
             )
         runtime.kick()
 
-    @app.action(Action.contacted.value)
+    @later(app.action(Action.contacted.value))
     def contacted(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         ack()
         ref = LeadRef.decode(action.get("value"))
@@ -57,7 +58,7 @@ def register(app: App, runtime: Runtime) -> None:
             return
         runtime.kick()
 
-    @app.action(Action.outcome.value)
+    @later(app.action(Action.outcome.value))
     def outcome(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         ack()
         ref = LeadRef.decode(action["selected_option"]["value"])
@@ -117,12 +118,14 @@ def register(app: App, runtime: Runtime) -> None:
 
         return handler
 
-    app.action(Action.reassign.value)(
+    later(app.action(Action.reassign.value))(
         open_modal("reassign", permissions.may_reassign, reassign_modal)
     )
-    app.action(Action.decline.value)(open_modal("pass on", permissions.may_decline, decline_modal))
+    later(app.action(Action.decline.value))(
+        open_modal("pass on", permissions.may_decline, decline_modal)
+    )
 
-    @app.action(Action.home_away.value)
+    @later(app.action(Action.home_away.value))
     def home_away(ack: Ack, context: BoltContext, client: WebClient) -> None:
         ack()
         if context["rep"] is None:
@@ -138,7 +141,7 @@ def register(app: App, runtime: Runtime) -> None:
         runtime.kick()
         publish_home(runtime, client, context["user_id"])
 
-    @app.action(Action.home_back.value)
+    @later(app.action(Action.home_back.value))
     def home_back(ack: Ack, context: BoltContext, client: WebClient) -> None:
         ack()
         if context["rep"] is None:

@@ -13,6 +13,7 @@ from bot.away_text import AwayUsageError, parse_away
 from bot.runtime import Runtime
 from bot.slack.cards import escape, lead_title, span
 from bot.slack.ids import Command
+from bot.slack.listeners.lazy import later
 from routing import Rep
 from storage import lifecycle
 from storage.db import read_only
@@ -35,7 +36,7 @@ def register(app: App, runtime: Runtime) -> None:
         except (ZoneInfoNotFoundError, Exception):
             return rep.zone
 
-    @app.command(Command.away.value)
+    @later(app.command(Command.away.value))
     def away(
         ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
@@ -70,7 +71,7 @@ def register(app: App, runtime: Runtime) -> None:
         respond(f"{request.understood}{passed}")
         runtime.kick()
 
-    @app.command(Command.back.value)
+    @later(app.command(Command.back.value))
     def back(ack: Ack, command: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         ack()
         rep: Rep | None = context["rep"]

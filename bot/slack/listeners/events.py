@@ -9,10 +9,11 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.slack.home import publish_home
+from bot.slack.listeners.lazy import later
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @app.event("app_home_opened")
+    @later(app.event("app_home_opened"))
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") == "home":
             publish_home(runtime, client, event["user"])

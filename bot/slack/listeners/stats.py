@@ -12,6 +12,7 @@ from sqlmodel import select
 from bot import stats_render
 from bot.runtime import Runtime
 from bot.slack.ids import Command
+from bot.slack.listeners.lazy import later
 from routing import RoutingConfig, permissions
 from storage.analytics import PERIODS, build_report, period_start
 from storage.db import read_only
@@ -37,7 +38,7 @@ def parse_args(text: str, config: RoutingConfig) -> tuple[str, str | None]:
 def register(app: App, runtime: Runtime) -> None:
     config = runtime.config
 
-    @app.command(Command.routing_stats.value)
+    @later(app.command(Command.routing_stats.value))
     def routing_stats(
         ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
