@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.digest import send_digest
 from bot.runtime import Runtime
 from bot.slack.delivery import Delivery
 from storage import escalation, lifecycle
@@ -76,6 +77,8 @@ class Background:
             next_run_time=datetime.now(UTC),
         )
         self.jobs.add_job(end_away, "interval", args=[runtime], seconds=AWAY_SECONDS, id="away")
+        if runtime.config.digest is not None:
+            self.jobs.add_job(send_digest, "interval", args=[runtime], minutes=5, id="digest")
         if self.loop is not None:
             runtime.kick = self.loop.kick
 

@@ -146,6 +146,15 @@ class SlowResponders(BaseModel):
     )
 
 
+class Digest(BaseModel):
+    """A weekly /routing-stats report sent to every manager by DM."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    hour: int = Field(9, ge=0, le=23, description="Local hour, in the top-level timezone")
+
+
 class Permissions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -196,6 +205,7 @@ class RoutingConfig(BaseModel):
     permissions: Permissions = Permissions()
     intake: Intake = Intake()
     slow_responders: SlowResponders = SlowResponders()
+    digest: Digest | None = Field(None, description="Weekly stats to managers (off unless set)")
 
     @field_validator("accounts", mode="before")
     @classmethod
@@ -297,6 +307,16 @@ class RoutingConfig(BaseModel):
         need("escalation policy", self.escalation, self.escalation_policies, "escalation")
         if errors:
             raise ReferenceErrors(errors)
+
+    def manager_slack_ids(self) -> list[str]:
+        """Everyone who manages: `managers:`, pool managers and rep managers, as Slack ids."""
+        names = [
+            *self.managers,
+            *(p.manager for p in self.pools.values()),
+            *(r.manager for r in self.reps.values()),
+        ]
+        ids = [self.reps[n].slack_id if n in self.reps else n for n in names if n]
+        return list(dict.fromkeys(ids))
 
     def pools_of(self, rep_id: str) -> list[str]:
         return [key for key, pool in self.pools.items() if rep_id in pool.members]

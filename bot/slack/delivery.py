@@ -309,7 +309,10 @@ class Delivery:
     def _alert(self, message: OutboxMessage) -> None:
         channel = message.payload.get("channel") or self.runtime.config.triage.channel
         if channel:
-            self._call("chat.postMessage", channel=channel, text=message.payload.get("text", ""))
+            extra = {"blocks": message.payload["blocks"]} if message.payload.get("blocks") else {}
+            self._call(
+                "chat.postMessage", channel=channel, text=message.payload.get("text", ""), **extra
+            )
 
 
 def _events(session: Session, lead_id: int) -> list[Event]:
