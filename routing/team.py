@@ -236,8 +236,3 @@ class Pool(BaseModel):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone or "UTC")
-
-
-def local_time_label(now: datetime, zone: ZoneInfo) -> str:
-    local = now.astimezone(zone)
-    return f"{local:%a %H:%M} {zone.key}"

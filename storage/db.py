@@ -113,10 +113,6 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def is_postgres(engine: Engine) -> bool:
-    return engine.dialect.name == "postgresql"
-
-
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed on success, rolled back on any error."""

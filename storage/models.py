@@ -201,17 +201,6 @@ class SlackMessage(SQLModel, table=True):
     posted_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class AccountOwner(SQLModel, table=True):
-    """Named accounts added at run time (routing.yml's accounts win when both name a domain)."""
-
-    __tablename__ = "account_owners"
-
-    domain: str = Field(primary_key=True, max_length=255)
-    owner: str = Field(max_length=80)
-    source: str = Field(default="manual", max_length=20)
-    updated_at: datetime = Field(sa_type=UTCDateTime)
-
-
 class IdempotencyKey(SQLModel, table=True):
     """A delivery seen before: a retried webhook returns the first answer, never a second lead."""
 
