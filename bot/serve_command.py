@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import typer
@@ -40,6 +41,11 @@ def serve(
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(1) from None
     server = assemble(runtime, scheduler=scheduler)
+    # What start-up built (config, app, libraries) lives as long as the process: park it
+    # outside the collector's reach, so a full collection mid-burst scans only what requests
+    # made (it was a 140 ms pause of every request during a 500-click burst).
+    gc.collect()
+    gc.freeze()
     typer.echo(
         f"leadrouter on http://{host}:{port} — {_count(len(runtime.config.rules), 'rule')}, "
         f"{_count(len(runtime.config.reps), 'rep')}, "

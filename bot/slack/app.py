@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -81,9 +81,9 @@ def router(bolt: App, runtime: Runtime) -> APIRouter:
     async def slack_events(request: Request) -> Response:
         started = perf_counter()
         body = await request.body()
-        # Bolt's dispatch is synchronous (it verifies the signature, then acks); keep it off the
-        # event loop so webhooks are never blocked behind a Slack request.
-        response = await run_in_threadpool(bolt.dispatch, to_bolt_request(request, body))
+        # Parsing the form body and Bolt's dispatch (signature check, then the ack) are
+        # synchronous; keep both off the event loop so other requests are never held behind one.
+        response = await run_in_threadpool(_dispatch, bolt, request, body)
         elapsed = perf_counter() - started
         runtime.metrics.slack_ack_seconds.observe(elapsed)
         reply = to_starlette_response(response)
@@ -91,3 +91,7 @@ def router(bolt: App, runtime: Runtime) -> APIRouter:
         return reply
 
     return api
+
+
+def _dispatch(bolt: App, request: Request, body: bytes) -> BoltResponse:
+    return bolt.dispatch(to_bolt_request(request, body))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.runtime import Runtime
@@ -30,8 +30,7 @@ def register(app: App, runtime: Runtime) -> None:
         respond(text=text, response_type="ephemeral", replace_original=False)
 
     @later(app.action(Action.claim.value))
-    def claim(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        ack()
+    def claim(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         ref = LeadRef.decode(action.get("value"))
         now = runtime.now()
         try:
@@ -46,8 +45,7 @@ def register(app: App, runtime: Runtime) -> None:
         runtime.kick()
 
     @later(app.action(Action.contacted.value))
-    def contacted(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        ack()
+    def contacted(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         ref = LeadRef.decode(action.get("value"))
         try:
             lifecycle.mark_contacted(
@@ -59,8 +57,7 @@ def register(app: App, runtime: Runtime) -> None:
         runtime.kick()
 
     @later(app.action(Action.outcome.value))
-    def outcome(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        ack()
+    def outcome(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         ref = LeadRef.decode(action["selected_option"]["value"])
         try:
             lifecycle.set_outcome(
@@ -83,14 +80,12 @@ def register(app: App, runtime: Runtime) -> None:
 
     def open_modal(kind: str, allowed: Any, build: Any) -> Any:
         def handler(
-            ack: Ack,
             action: dict[str, Any],
             body: dict[str, Any],
             context: BoltContext,
             client: WebClient,
             respond: Respond,
         ) -> None:
-            ack()
             ref = LeadRef.decode(action.get("value"))
             try:
                 lead = lifecycle.get_lead(runtime.engine, ref.lead)
@@ -126,8 +121,7 @@ def register(app: App, runtime: Runtime) -> None:
     )
 
     @later(app.action(Action.home_away.value))
-    def home_away(ack: Ack, context: BoltContext, client: WebClient) -> None:
-        ack()
+    def home_away(context: BoltContext, client: WebClient) -> None:
         if context["rep"] is None:
             return
         lifecycle.set_away(
@@ -142,8 +136,7 @@ def register(app: App, runtime: Runtime) -> None:
         publish_home(runtime, client, context["user_id"])
 
     @later(app.action(Action.home_back.value))
-    def home_back(ack: Ack, context: BoltContext, client: WebClient) -> None:
-        ack()
+    def home_back(context: BoltContext, client: WebClient) -> None:
         if context["rep"] is None:
             return
         lifecycle.set_back(runtime.engine, config, context["actor"], runtime.now())

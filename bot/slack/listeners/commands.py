@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlmodel import col, select
 
@@ -38,9 +38,8 @@ def register(app: App, runtime: Runtime) -> None:
 
     @later(app.command(Command.away.value))
     def away(
-        ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+        command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
-        ack()
         rep: Rep | None = context["rep"]
         if rep is None:
             respond(NOT_A_REP.format(user=command["user_id"]))
@@ -72,8 +71,7 @@ def register(app: App, runtime: Runtime) -> None:
         runtime.kick()
 
     @later(app.command(Command.back.value))
-    def back(ack: Ack, command: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        ack()
+    def back(command: dict[str, Any], context: BoltContext, respond: Respond) -> None:
         rep: Rep | None = context["rep"]
         if rep is None:
             respond(NOT_A_REP.format(user=command["user_id"]))

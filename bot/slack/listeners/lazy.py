@@ -1,23 +1,54 @@
-"""Ack at once, work after: Slack gets its answer before any database or Web API call."""
+"""Ack at once, work after: Slack gets its answer before any database or Web API call.
+
+Bolt's own lazy listeners do the same, but copy the whole request (the parsed body, with the
+message's blocks, and the context) for every click before the ack; that copy was 60 % of the
+ack's cost. Here the listener acks, then hands the arguments Bolt already built to a worker
+thread: nothing touches the request once it has been answered, so there is nothing to copy.
+"""
 
 from __future__ import annotations
 
+import inspect
+import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import Ack
 
+log = logging.getLogger(__name__)
 
-def _ack_now(ack: Ack) -> None:
-    ack()
+# The work after the ack: database transactions and Web API calls, a few at a time.
+_workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack-work")
 
 
 def later(register: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`@later(app.action(ID))`: ack on the request's own thread and run the handler as a Bolt
-    lazy listener. (A handler's own ack() call is then a harmless no-op.)"""
+    """`@later(app.action(ID))`: ack on the request's own thread, then run the handler on a
+    worker thread with the arguments it names (Bolt's usual ones: body, context, respond…)."""
 
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
-        register(ack=_ack_now, lazy=[handler])
+        wanted = [name for name in inspect.signature(handler).parameters if name != "ack"]
+
+        def ack_then_work(ack: Ack, **arguments: Any) -> None:
+            ack()
+            _workers.submit(_run, handler, arguments)
+
+        # Bolt passes a listener the arguments its signature names: the handler's, and ack.
+        ack_then_work.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [_parameter("ack"), *map(_parameter, wanted)]
+        )
+        register(ack_then_work)
         return handler
 
     return decorate
+
+
+def _parameter(name: str) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _run(handler: Callable[..., Any], arguments: dict[str, Any]) -> None:
+    try:
+        handler(**arguments)
+    except Exception:
+        log.exception("Slack listener %s failed after its ack", handler.__name__)

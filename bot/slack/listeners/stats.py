@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlmodel import select
 
@@ -40,9 +40,8 @@ def register(app: App, runtime: Runtime) -> None:
 
     @later(app.command(Command.routing_stats.value))
     def routing_stats(
-        ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
+        command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
-        ack()
         if not permissions.is_manager(config, context["actor"]):
             respond(
                 "Sorry, /routing-stats is for managers listed in routing.yml. "
