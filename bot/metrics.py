@@ -48,6 +48,12 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
             registry=self.registry,
         )
+        self.intake_batch_size = Histogram(
+            "leadrouter_intake_batch_size",
+            "Leads written together in one intake transaction (more under load)",
+            buckets=(1, 2, 4, 8, 16, 32, 64),
+            registry=self.registry,
+        )
         self.slack_ack_seconds = Histogram(
             "leadrouter_slack_ack_seconds",
             "From a Slack request's arrival to our ack",

@@ -12,6 +12,7 @@ from bot.metrics import Metrics
 from bot.settings import Settings
 from routing import RoutingConfig, load_config
 from storage.db import make_engine
+from storage.intake_queue import IntakeQueue
 from storage.migrate import upgrade
 
 Clock = Callable[[], datetime]
@@ -31,8 +32,14 @@ class Runtime:
     # Wakes the outbox delivery at once after a change (set by the scheduler when it runs).
     kick: Callable[[], None] = field(default=lambda: None)
 
+    # New leads are written through one queue, several per transaction under load.
+    intake: IntakeQueue = field(init=False)
+
     def __post_init__(self) -> None:
         self.metrics.watch_outbox(self.engine, self.now)
+        self.intake = IntakeQueue(
+            self.engine, self.config, on_batch=self.metrics.intake_batch_size.observe
+        )
 
     def now(self) -> datetime:
         return self.clock()

@@ -31,6 +31,7 @@ class Server:
             self.background.stop()
         if self.socket_mode is not None:
             self.socket_mode.close()  # type: ignore[attr-defined]
+        self.runtime.intake.close()
         self.runtime.engine.dispose()
 
 

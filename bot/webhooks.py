@@ -6,19 +6,19 @@ JSON, 413 too large, 415 not JSON content type, 422 a field (named), 404 unknown
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from time import perf_counter
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from bot import intake
 from bot.runtime import Runtime
 from routing import Lead
-from storage import lifecycle
+from storage.intake import IntakeRequest
 
 log = logging.getLogger(__name__)
 
@@ -144,15 +144,9 @@ async def _receive(runtime: Runtime, request: Request, provider: str) -> JSONRes
         )
     # Without a delivery id, an identical body is the same delivery retried.
     delivery_id = received.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
-    result = await run_in_threadpool(
-        lifecycle.intake,
-        runtime.engine,
-        runtime.config,
-        received.lead,
-        source=provider,
-        now=now,
-        idempotency_key=delivery_id,
-    )
+    # Answered once the lead is committed; leads arriving together share a transaction.
+    request = IntakeRequest(received.lead, source=provider, now=now, idempotency_key=delivery_id)
+    result = await asyncio.wrap_future(runtime.intake.submit(request))
     if not result.replayed:
         runtime.kick()  # post the cards now rather than at the next outbox poll
         metrics = runtime.metrics

@@ -14,7 +14,7 @@ clicks wins, on SQLite and on PostgreSQL alike.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,24 +23,21 @@ from sqlalchemy import (
     Connection,
     Engine,
     Integer,
-    String,
     bindparam,
     cast,
     func,
-    insert,
     literal_column,
     null,
     or_,
     union_all,
     update,
 )
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from routing import Decision, Lead, RoutingConfig, RoutingState, decide, permissions
 from routing.business_time import business_deadline
 from routing.team import Pool, Strategy
-from storage import load, new_lead, outbox, pipelined
+from storage import load, outbox, rotations
 from storage.db import read_only, serialize_routing, transaction
 from storage.models import (
     CLOSED_STATES,
@@ -48,7 +45,6 @@ from storage.models import (
     Assignment,
     Availability,
     Event,
-    IdempotencyKey,
     LeadRow,
     LeadState,
     OutboxMessage,
@@ -99,24 +95,17 @@ class IntakeResult:
         return body
 
 
-# ---------------------------------------------------------------- intake
+# ---------------------------------------------------------------- routing state
 #
-# The hot path: SQLAlchemy Core on one connection, no ORM objects. Before the routing lock: the
-# idempotency check. Under it: one statement reads the routing state and looks for an open lead
-# of the same person (under the lock, so two copies of one person's form sent at once make one
-# lead), then routing.decide, then the writes (the lead once, with its final state). On
-# PostgreSQL that is two round trips (storage.pipelined): [check, lock, state] and [writes,
-# COMMIT]; a replayed delivery learns it is one after taking the lock, and lets it go at once.
-# The rows are built by the same helpers as the ORM path of re-routes (_apply), so the two agree.
+# Intake itself (new leads, many per transaction) is storage.intake; it builds its rows with the
+# helpers below, as the re-routes here do.
 
-LEADS = LeadRow.__table__  # type: ignore[attr-defined]
 EVENTS = Event.__table__  # type: ignore[attr-defined]
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 ROTATIONS = Rotation.__table__  # type: ignore[attr-defined]
 AVAILABILITY = Availability.__table__  # type: ignore[attr-defined]
-IDEMPOTENCY = IdempotencyKey.__table__  # type: ignore[attr-defined]
 LOAD = RepLoad.__table__  # type: ignore[attr-defined]
-TOUCHABLE = (*OPEN_STATES, LeadState.triage)  # states a repeat from the same person joins
+LEADS = LeadRow.__table__  # type: ignore[attr-defined]
 
 
 def _in(column: Any, states: Sequence[LeadState]) -> Any:
@@ -125,12 +114,11 @@ def _in(column: Any, states: Sequence[LeadState]) -> Any:
     return column.in_([literal_column(f"'{LeadState(state).value}'") for state in states])
 
 
-def _state_query(duplicates: bool) -> Any:
-    """Rotation credits, who is away and open leads per rep (and, with `duplicates`, the newest
-    lead of :email still open since :since) as rows of (kind, key, credits, until, number);
-    one statement, so one round trip under the routing lock."""
+def _state_query() -> Any:
+    """Rotation credits, who is away and open leads per rep as rows of
+    (kind, key, credits, until, number): one statement, one round trip under the routing lock."""
     no_json, no_time, no_int = cast(null(), JSON), cast(null(), UTCDateTime), cast(null(), Integer)
-    branches = [
+    return union_all(
         select(literal_column("'r'"), ROTATIONS.c.pool, ROTATIONS.c.credits, no_time, no_int),
         select(
             literal_column("'a'"), AVAILABILITY.c.rep, no_json, AVAILABILITY.c.until, no_int
@@ -138,193 +126,11 @@ def _state_query(duplicates: bool) -> Any:
         select(literal_column("'l'"), LOAD.c.rep, no_json, no_time, LOAD.c.open_leads).where(
             LOAD.c.open_leads != 0
         ),
-    ]
-    if duplicates:
-        newest = (
-            select(LEADS.c.id)
-            .where(LEADS.c.email == bindparam("email"))
-            .where(_in(LEADS.c.state, TOUCHABLE))
-            .where(LEADS.c.created_at >= bindparam("since", type_=UTCDateTime))
-            .order_by(LEADS.c.created_at.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        no_text = cast(null(), String)
-        branches.append(select(literal_column("'d'"), no_text, no_json, no_time, newest))
-    return union_all(*branches)
+    )
 
 
 # Built once: SQLAlchemy's statement cache still computes a key per execution, building costs more.
-STATE = _state_query(duplicates=False)
-STATE_AND_DUPLICATE = _state_query(duplicates=True)
-SEEN = select(IDEMPOTENCY.c.response).where(IDEMPOTENCY.c.key == bindparam("key"))
-INSERT_EVENTS = insert(EVENTS)
-INSERT_OUTBOX = insert(OUTBOX)
-INSERT_KEY = insert(IDEMPOTENCY)
-TOUCH = (
-    update(LEADS)
-    .where(LEADS.c.id == bindparam("lead_id"))
-    .values(touches=LEADS.c.touches + 1)
-    .returning(LEADS.c.state, LEADS.c.owner, LEADS.c.pool, LEADS.c.rule, LEADS.c.reason)
-)
-
-
-def intake(
-    engine: Engine,
-    config: RoutingConfig,
-    lead: Lead,
-    *,
-    source: str,
-    now: datetime,
-    idempotency_key: str | None = None,
-) -> IntakeResult:
-    """Store a lead and route it, in one transaction. A repeated delivery returns the first
-    answer; a new lead from the email of a recent open lead joins it as a repeat touch."""
-    key = f"{source}:{idempotency_key}" if idempotency_key else None
-    data = lead.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-    try:
-        with engine.begin() as conn:
-            if lead.email:
-                since = now - config.intake.duplicate_window
-                query, params = (
-                    STATE_AND_DUPLICATE,
-                    {"now": now, "email": lead.email, "since": since},
-                )
-            else:
-                query, params = STATE, {"now": now}
-            if conn.dialect.name == "postgresql":  # check, lock and read in one round trip
-                seen, rows = pipelined.read(
-                    conn, SEEN if key else None, {"key": key}, query, params
-                )
-            else:  # (SQLite: the transaction itself excludes other writers)
-                seen = conn.execute(SEEN, {"key": key}).scalar() if key else None
-                rows = conn.execute(query, params).all() if seen is None else []
-            if seen is not None:
-                return IntakeResult(**seen, replayed=True)
-            state, duplicate = _routing_state_and_duplicate(conn, config, rows, now)
-            if duplicate is None:
-                return _insert_lead(conn, config, lead, data, source, state, now, key)
-            result = _touch(conn, duplicate, lead, now)
-            if key:
-                row = {"key": key, "lead_id": result.lead_id, "created_at": now}
-                conn.execute(INSERT_KEY, {**row, "response": _stored(result)})
-            return result
-    except IntegrityError:
-        if not key:
-            raise
-        # A concurrent delivery of the same key won the insert: answer as it did.
-        with engine.execution_options(read_only=True).begin() as conn:
-            seen = conn.execute(SEEN, {"key": key}).scalar()
-            if seen is None:
-                raise
-            return IntakeResult(**seen, replayed=True)
-
-
-def _stored(result: IntakeResult) -> dict[str, Any]:
-    return {
-        "lead_id": result.lead_id,
-        "state": result.state,
-        "owner": result.owner,
-        "rule": result.rule,
-        "reason": result.reason,
-        "duplicate": result.duplicate,
-    }
-
-
-def _insert_lead(
-    conn: Connection,
-    config: RoutingConfig,
-    lead: Lead,
-    data: dict[str, Any],
-    source: str,
-    state: RoutingState,
-    now: datetime,
-    key: str | None,
-) -> IntakeResult:
-    decision = decide(lead, config, state, now)
-    values = _decision_values(config, decision, now)
-    after = (values["state"], values["owner"], values["pool"], values["rule"])
-    result = IntakeResult(0, values["state"], values["owner"], values["rule"], values["reason"])
-    # A new lead waits in triage until decided (as the ORM path used to store it first).
-    waiting = LeadState.triage.value
-    notices = _new_owner_notices(decision)
-    rows = new_lead.NewLead(
-        lead={**_new_lead_values(lead, data, source, now), **values},
-        events=[
-            _event_values(
-                None, "received", SYSTEM, now, (waiting, waiting, None, None, None),
-                reason=f"from {source}",
-            ),
-            _event_values(
-                None, decision.outcome, SYSTEM, now, (waiting, *after),
-                reason=decision.reason, detail={"via": "intake"},
-            ),
-        ],
-        messages=[_message_values(kind, now, None, to) for kind, to in notices],
-        assignment=_assignment_values(None, decision, "intake", now),
-        load={values["owner"]: 1} if load.holder(values["owner"], values["state"]) else {},
-    )  # fmt: skip
-    if decision.rotation is not None and decision.pool is not None:
-        rows.rotation = {
-            "pool": decision.pool.id,
-            "credits": dict(decision.rotation),
-            "updated_at": now,
-        }
-    if key:
-        response = {k: v for k, v in _stored(result).items() if k != "lead_id"}
-        rows.key = {"key": key, "response": response, "created_at": now}
-    return replace(result, lead_id=new_lead.write(conn, rows))
-
-
-def _touch(conn: Connection, lead_id: int, lead: Lead, now: datetime) -> IntakeResult:
-    """The same person wrote again while their lead is open: one more touch on it."""
-    state, owner, pool, rule, reason = conn.execute(TOUCH, {"lead_id": lead_id}).one()
-    conn.execute(
-        INSERT_EVENTS,
-        _event_values(
-            lead_id,
-            "repeat_touch",
-            SYSTEM,
-            now,
-            (state, state, owner, pool, rule),
-            reason=f"the same person wrote again ({lead.source or 'form'})",
-            detail={"lead": lead.model_dump(mode="json", exclude_none=True)},
-        ),
-    )
-    messages = []
-    if owner:
-        payload = {"template": "repeat_touch", "message": lead.message or ""}
-        messages.append(_message_values(outbox.Kind.notify, now, lead_id, owner, payload))
-    messages.append(_message_values(outbox.Kind.update_cards, now, lead_id))
-    conn.execute(INSERT_OUTBOX, messages)
-    return IntakeResult(
-        lead_id, state, owner, rule, "repeat touch on an open lead: " + reason, duplicate=True
-    )
-
-
-def _routing_state_and_duplicate(
-    conn: Connection, config: RoutingConfig, rows: Sequence[Sequence[Any]], now: datetime
-) -> tuple[RoutingState, int | None]:
-    """The routing state, and the open lead this one repeats (if any), from the rows of
-    STATE_AND_DUPLICATE (or STATE)."""
-    rotation: dict[str, Any] = {}
-    away: dict[str, datetime | None] = {}
-    open_: dict[str, int] = {}
-    duplicate: int | None = None
-    for kind, key, credits, until, number in rows:
-        if kind == "r":
-            rotation[key] = credits
-        elif kind == "a":
-            away[key] = until
-        elif kind == "l":
-            open_[key] = number
-        else:
-            duplicate = number
-    performance: dict[str, float] = {}
-    if _ranks_performance(config):
-        performance = win_rates(conn, since=now - timedelta(days=90))
-    state = RoutingState(rotation=rotation, open_leads=open_, away=away, performance=performance)
-    return state, duplicate
+STATE = _state_query()
 
 
 def _ranks_performance(config: RoutingConfig) -> bool:
@@ -332,13 +138,13 @@ def _ranks_performance(config: RoutingConfig) -> bool:
 
 
 def routing_state(
-    session: Session, config: RoutingConfig, now: datetime, exclude: Sequence[str] = ()
+    bind: Session | Connection, config: RoutingConfig, now: datetime, exclude: Sequence[str] = ()
 ) -> RoutingState:
     """What the engine needs to know, read inside the caller's (locked) transaction."""
     rotation: dict[str, Any] = {}
     away: dict[str, datetime | None] = {}
     open_: dict[str, int] = {}
-    conn = session.connection()
+    conn = bind.connection() if isinstance(bind, Session) else bind
     for kind, key, credits, until, number in conn.execute(STATE, {"now": now}):
         if kind == "r":
             rotation[key] = credits
@@ -434,7 +240,7 @@ def _apply(
     session.add(Assignment(**_assignment_values(row.id, decision, kind, now)))
     conn = session.connection()
     if decision.rotation is not None and decision.pool is not None:
-        new_lead.save_rotation(conn, decision.pool.id, dict(decision.rotation), now)
+        rotations.save(conn, decision.pool.id, dict(decision.rotation), now)
     load.shift(conn, (previous_owner, previous_state), (row.owner, row.state))
     _event(
         session,

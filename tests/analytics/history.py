@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from routing import Lead, RoutingConfig
-from storage import lifecycle
+from storage import intake, lifecycle
 from storage.analytics import Report, build_report
 from storage.db import transaction
 from storage.models import Assignment, Event, LeadRow
@@ -30,7 +30,7 @@ def lead(**fields: Any) -> Lead:
 
 def arrive(engine: Engine, config: RoutingConfig, at: datetime, **fields: Any) -> tuple[int, str]:
     """A lead arrives at `at`; returns (lead id, owner or state)."""
-    result = lifecycle.intake(engine, config, lead(**fields), source="generic", now=at)
+    result = intake.intake(engine, config, lead(**fields), source="generic", now=at)
     return result.lead_id, result.owner or result.state
 
 

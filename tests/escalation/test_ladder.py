@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from storage import escalation, lifecycle
+from storage import escalation, intake, lifecycle
 from storage.lifecycle import Refused
 from storage.models import Availability, Event, LeadRow, Responsiveness
 from tests.escalation.ladder import (
@@ -25,7 +25,7 @@ MINUTE = timedelta(minutes=1)
 
 
 def assign(engine, now, n=1, cfg=CONFIG):  # type: ignore[no-untyped-def]
-    return lifecycle.intake(engine, cfg, lead(n), source="generic", now=now).lead_id
+    return intake.intake(engine, cfg, lead(n), source="generic", now=now).lead_id
 
 
 def test_each_step_fires_in_turn_as_the_clock_moves(engine, now):

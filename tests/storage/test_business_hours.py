@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from routing import Lead
 from routing.loader import parse_config
-from storage import lifecycle
+from storage import intake, lifecycle
 
 NEW_YORK = ZoneInfo("America/New_York")
 TEAM = """
@@ -32,7 +32,7 @@ def config(settings: str):  # type: ignore[no-untyped-def]
 
 def test_a_paused_pool_counts_the_sla_and_the_ladder_in_open_hours_only(engine):
     friday_evening = datetime(2026, 11, 27, 17, 50, tzinfo=NEW_YORK)
-    lead_id = lifecycle.intake(
+    lead_id = intake.intake(
         engine,
         config("pause_sla: true"),
         Lead(email="a@b.co"),
@@ -48,7 +48,7 @@ def test_a_paused_pool_counts_the_sla_and_the_ladder_in_open_hours_only(engine):
 
 def test_without_the_pause_the_clock_runs_through_the_night(engine):
     friday_evening = datetime(2026, 11, 27, 17, 50, tzinfo=NEW_YORK)
-    lead_id = lifecycle.intake(
+    lead_id = intake.intake(
         engine,
         config("after_hours: coverage"),
         Lead(email="a@b.co"),
@@ -61,7 +61,7 @@ def test_without_the_pause_the_clock_runs_through_the_night(engine):
 
 def test_a_lead_held_over_the_weekend_is_due_after_monday_opens(engine):
     saturday = datetime(2026, 11, 28, 12, 0, tzinfo=NEW_YORK)
-    result = lifecycle.intake(
+    result = intake.intake(
         engine, config("after_hours: hold"), Lead(email="a@b.co"), source="generic", now=saturday
     )
     row = lifecycle.get_lead(engine, result.lead_id)
@@ -72,7 +72,7 @@ def test_a_lead_held_over_the_weekend_is_due_after_monday_opens(engine):
 
 def test_a_closed_pool_without_hold_or_coverage_sends_the_lead_to_triage(engine):
     saturday = datetime(2026, 11, 28, 12, 0, tzinfo=NEW_YORK)
-    result = lifecycle.intake(
+    result = intake.intake(
         engine,
         config("after_hours: coverage"),
         Lead(email="a@b.co"),

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from routing import Lead
-from storage import lifecycle
+from storage import intake
 from storage.models import Assignment, Event, IdempotencyKey, LeadRow, OutboxMessage, Rotation
 from tests.storage.team import team
 
@@ -19,7 +19,7 @@ CONFIG = team()
 
 def test_a_new_lead_gets_its_events_trace_cards_rotation_and_delivery_record(engine, now):
     person = Lead(email="a@ex.com", company="Ex")
-    result = lifecycle.intake(
+    result = intake.intake(
         engine, CONFIG, person, source="typeform", now=now, idempotency_key="evt-9"
     )
 
@@ -55,13 +55,13 @@ def test_a_new_lead_gets_its_events_trace_cards_rotation_and_delivery_record(eng
         assert session.get(Rotation, "sales") is not None
         key = session.get(IdempotencyKey, "typeform:evt-9")
         assert key is not None and key.lead_id == result.lead_id
-        assert lifecycle.IntakeResult(**key.response) == result
+        assert intake.IntakeResult(**key.response) == result
 
 
 def test_a_repeat_touch_writes_its_event_and_notifications(engine, now):
-    first = lifecycle.intake(engine, CONFIG, Lead(email="a@ex.com"), source="generic", now=now)
+    first = intake.intake(engine, CONFIG, Lead(email="a@ex.com"), source="generic", now=now)
     later = now + timedelta(minutes=3)
-    lifecycle.intake(
+    intake.intake(
         engine, CONFIG, Lead(email="a@ex.com", message="hi again"), source="generic", now=later,
         idempotency_key="k2",
     )  # fmt: skip
@@ -82,9 +82,9 @@ def test_a_repeat_touch_writes_its_event_and_notifications(engine, now):
 def test_one_delivery_sent_twelve_times_at_once_makes_one_lead(engine, now, same_body):
     # (with the same body the later copies meet an open lead of the same person; with a body
     # that changed they try to insert a second lead and lose on the key)
-    def deliver(n: int) -> lifecycle.IntakeResult:
+    def deliver(n: int) -> intake.IntakeResult:
         person = Lead(email="same@ex.com" if same_body else f"v{n}@ex.com")
-        return lifecycle.intake(
+        return intake.intake(
             engine, CONFIG, person, source="typeform", now=now, idempotency_key="evt-same"
         )
 

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from routing import Lead
-from storage import lifecycle
+from storage import intake, lifecycle
 from storage.lifecycle import Refused
 from storage.models import Assignment, Event, LeadRow, LeadState, OutboxMessage
 from tests.storage.team import team
@@ -39,7 +39,7 @@ def outbox_targets(engine, lead_id: int) -> list[str]:  # type: ignore[no-untype
 
 
 def test_intake_stores_the_lead_its_decision_and_its_notifications(engine, now):
-    result = lifecycle.intake(engine, CONFIG, lead(), source="generic", now=now)
+    result = intake.intake(engine, CONFIG, lead(), source="generic", now=now)
 
     assert result.owner == "ana" and result.state == "assigned"
     assert result.reason == "Everyone else → pool sales → round robin: Ana was next"
@@ -57,10 +57,10 @@ def test_intake_stores_the_lead_its_decision_and_its_notifications(engine, now):
 
 
 def test_a_retried_delivery_returns_the_first_answer_and_stores_one_lead(engine, now):
-    first = lifecycle.intake(
+    first = intake.intake(
         engine, CONFIG, lead(), source="typeform", now=now, idempotency_key="evt-1"
     )
-    again = lifecycle.intake(
+    again = intake.intake(
         engine, CONFIG, lead(), source="typeform", now=now, idempotency_key="evt-1"
     )
 
@@ -70,14 +70,14 @@ def test_a_retried_delivery_returns_the_first_answer_and_stores_one_lead(engine,
 
 
 def test_the_same_key_from_another_provider_is_another_delivery(engine, now):
-    a = lifecycle.intake(engine, CONFIG, lead(1), source="typeform", now=now, idempotency_key="k")
-    b = lifecycle.intake(engine, CONFIG, lead(2), source="tally", now=now, idempotency_key="k")
+    a = intake.intake(engine, CONFIG, lead(1), source="typeform", now=now, idempotency_key="k")
+    b = intake.intake(engine, CONFIG, lead(2), source="tally", now=now, idempotency_key="k")
     assert a.lead_id != b.lead_id
 
 
 def test_a_repeat_from_the_same_email_joins_the_open_lead_and_tells_its_owner(engine, now):
-    first = lifecycle.intake(engine, CONFIG, lead(), source="generic", now=now)
-    repeat = lifecycle.intake(
+    first = intake.intake(engine, CONFIG, lead(), source="generic", now=now)
+    repeat = intake.intake(
         engine, CONFIG, lead(message="me again"), source="generic", now=now + timedelta(hours=1)
     )
 
@@ -85,17 +85,17 @@ def test_a_repeat_from_the_same_email_joins_the_open_lead_and_tells_its_owner(en
     assert lifecycle.get_lead(engine, first.lead_id).touches == 2
     assert "notify:ana" in outbox_targets(engine, first.lead_id)
     # the rotation did not move: the next new lead goes to Ben
-    assert lifecycle.intake(engine, CONFIG, lead(2), source="generic", now=now).owner == "ben"
+    assert intake.intake(engine, CONFIG, lead(2), source="generic", now=now).owner == "ben"
 
 
 def test_a_repeat_after_the_duplicate_window_is_a_new_lead(engine, now):
-    first = lifecycle.intake(engine, CONFIG, lead(), source="generic", now=now)
-    later = lifecycle.intake(engine, CONFIG, lead(), source="generic", now=now + timedelta(days=31))
+    first = intake.intake(engine, CONFIG, lead(), source="generic", now=now)
+    later = intake.intake(engine, CONFIG, lead(), source="generic", now=now + timedelta(days=31))
     assert later.lead_id != first.lead_id and not later.duplicate
 
 
 def test_nurture_leads_are_stored_but_not_routed(engine, now):
-    result = lifecycle.intake(
+    result = intake.intake(
         engine, CONFIG, Lead(email="a@tiny.io", employees=2), source="generic", now=now
     )
     assert result.state == "nurture" and result.owner is None
@@ -105,7 +105,7 @@ def test_nurture_leads_are_stored_but_not_routed(engine, now):
 def test_with_everyone_away_a_lead_goes_to_triage_and_the_triage_channel_hears(engine, now):
     for rep in CONFIG.reps:
         lifecycle.set_away(engine, CONFIG, rep, now)
-    result = lifecycle.intake(engine, CONFIG, lead(), source="generic", now=now)
+    result = intake.intake(engine, CONFIG, lead(), source="generic", now=now)
 
     assert result.state == "triage" and result.owner is None
     assert outbox_targets(engine, result.lead_id) == ["post_card:triage"]
@@ -114,7 +114,7 @@ def test_with_everyone_away_a_lead_goes_to_triage_and_the_triage_channel_hears(e
 
 def test_fifty_simultaneous_claims_have_exactly_one_winner(engine, now):
     config, threads = CONFIG, 50
-    lead_id = lifecycle.intake(engine, config, lead(), source="generic", now=now).lead_id
+    lead_id = intake.intake(engine, config, lead(), source="generic", now=now).lead_id
     with engine.begin() as conn:  # open it to the pool so every member may try
         conn.exec_driver_sql(f"UPDATE leads SET open_to_pool = true WHERE id = {lead_id}")
     claimers = ["ana", "ben", "chloe", "dev"] * (threads // 4 + 1)
@@ -134,7 +134,7 @@ def test_fifty_simultaneous_claims_have_exactly_one_winner(engine, now):
 
 
 def test_only_the_owner_may_claim_until_the_lead_is_opened_to_the_pool(engine, now):
-    lead_id = lifecycle.intake(engine, CONFIG, lead(), source="generic", now=now).lead_id
+    lead_id = intake.intake(engine, CONFIG, lead(), source="generic", now=now).lead_id
     with pytest.raises(Refused) as refused:
         lifecycle.claim(engine, CONFIG, lead_id, "ben", now)
     assert refused.value.code == "not_allowed"
@@ -149,9 +149,7 @@ def test_two_hundred_concurrent_leads_split_exactly_fifty_each(engine, now):
     with ThreadPoolExecutor(max_workers=16) as pool:
         owners = list(
             pool.map(
-                lambda n: (
-                    lifecycle.intake(engine, CONFIG, lead(n), source="generic", now=now).owner
-                ),
+                lambda n: intake.intake(engine, CONFIG, lead(n), source="generic", now=now).owner,
                 range(200),
             )
         )
@@ -160,11 +158,10 @@ def test_two_hundred_concurrent_leads_split_exactly_fifty_each(engine, now):
 
 def test_capacity_comes_from_open_leads_in_the_database(engine, now):
     config = team({"name: Ana, capacity: 100": "name: Ana, capacity: 1"})
-    first = lifecycle.intake(engine, config, lead(1), source="generic", now=now)
+    first = intake.intake(engine, config, lead(1), source="generic", now=now)
     assert first.owner == "ana"
     owners = [
-        lifecycle.intake(engine, config, lead(n), source="generic", now=now).owner
-        for n in range(2, 6)
+        intake.intake(engine, config, lead(n), source="generic", now=now).owner for n in range(2, 6)
     ]
     assert "ana" not in owners
     assert "Ana at capacity 1/1" in lifecycle.get_lead(engine, 3).reason
@@ -172,14 +169,14 @@ def test_capacity_comes_from_open_leads_in_the_database(engine, now):
     lifecycle.set_outcome(engine, config, first.lead_id, "ana", LeadState.won, now)
     # her lead closed, so she has room again: one lead per round, no catch-up burst
     owners = [
-        lifecycle.intake(engine, config, lead(n), source="generic", now=now).owner
+        intake.intake(engine, config, lead(n), source="generic", now=now).owner
         for n in range(10, 14)
     ]
     assert Counter(owners) == {"ana": 1, "ben": 1, "chloe": 1, "dev": 1}
 
 
 def test_not_mine_passes_the_lead_on_and_never_back(engine, now):
-    lead_id = lifecycle.intake(engine, CONFIG, lead(), source="generic", now=now).lead_id
+    lead_id = intake.intake(engine, CONFIG, lead(), source="generic", now=now).lead_id
     row = lifecycle.decline(engine, CONFIG, lead_id, "ana", "wrong territory", now)
     assert row.owner == "ben" and row.previous_owners == ["ana"]
     row = lifecycle.decline(engine, CONFIG, lead_id, "ben", "", now)
@@ -190,7 +187,7 @@ def test_not_mine_passes_the_lead_on_and_never_back(engine, now):
 
 
 def test_reassign_moves_the_lead_and_records_who_and_why(engine, now):
-    lead_id = lifecycle.intake(engine, CONFIG, lead(), source="generic", now=now).lead_id
+    lead_id = intake.intake(engine, CONFIG, lead(), source="generic", now=now).lead_id
     row = lifecycle.reassign(engine, CONFIG, lead_id, "U0BOSS", "chloe", "speaks French", now)
     assert row.owner == "chloe" and row.state == "assigned"
     assert "speaks French" in row.reason
@@ -200,17 +197,17 @@ def test_reassign_moves_the_lead_and_records_who_and_why(engine, now):
 
 def test_reassign_can_be_restricted_to_managers(engine, now):
     config = team({"managers: [U0BOSS]": "managers: [U0BOSS]\npermissions: {reassign: managers}"})
-    lead_id = lifecycle.intake(engine, config, lead(), source="generic", now=now).lead_id
+    lead_id = intake.intake(engine, config, lead(), source="generic", now=now).lead_id
     with pytest.raises(Refused) as refused:
         lifecycle.reassign(engine, config, lead_id, "ana", "ben", "busy", now)
     assert "only managers" in refused.value.message
 
 
 def test_going_away_passes_on_unclaimed_leads_but_keeps_claimed_ones(engine, now):
-    a = lifecycle.intake(engine, CONFIG, lead(1), source="generic", now=now).lead_id
+    a = intake.intake(engine, CONFIG, lead(1), source="generic", now=now).lead_id
     for n in range(2, 5):
-        lifecycle.intake(engine, CONFIG, lead(n), source="generic", now=now)
-    b = lifecycle.intake(engine, CONFIG, lead(5), source="generic", now=now).lead_id
+        intake.intake(engine, CONFIG, lead(n), source="generic", now=now)
+    b = intake.intake(engine, CONFIG, lead(5), source="generic", now=now).lead_id
     lifecycle.claim(engine, CONFIG, a, "ana", now)
 
     result = lifecycle.set_away(engine, CONFIG, "ana", now, until=now + timedelta(hours=2))
@@ -224,7 +221,7 @@ def test_going_away_passes_on_unclaimed_leads_but_keeps_claimed_ones(engine, now
 
 
 def test_contacted_then_outcome_closes_the_lead(engine, now):
-    lead_id = lifecycle.intake(engine, CONFIG, lead(), source="generic", now=now).lead_id
+    lead_id = intake.intake(engine, CONFIG, lead(), source="generic", now=now).lead_id
     with pytest.raises(Refused):
         lifecycle.mark_contacted(engine, CONFIG, lead_id, "ana", now)  # not claimed yet
     lifecycle.claim(engine, CONFIG, lead_id, "ana", now)
@@ -245,7 +242,7 @@ def test_a_rule_can_give_its_leads_a_ladder_and_the_default_covers_the_rest(engi
             "    steps:\n      - {after: 1m, action: manager}",
         }
     )
-    vip = lifecycle.intake(engine, config, lead(1, score=95), source="generic", now=now)
-    other = lifecycle.intake(engine, config, lead(2), source="generic", now=now)
+    vip = intake.intake(engine, config, lead(1, score=95), source="generic", now=now)
+    other = intake.intake(engine, config, lead(2), source="generic", now=now)
     assert lifecycle.get_lead(engine, vip.lead_id).escalate_at == now + timedelta(minutes=1)
     assert lifecycle.get_lead(engine, other.lead_id).escalate_at == now + timedelta(minutes=5)

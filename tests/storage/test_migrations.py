@@ -7,7 +7,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from routing import Lead
-from storage import lifecycle
+from storage import intake
 from storage.db import make_engine
 from storage.migrate import _config, current_revision, head_revision, upgrade
 from tests.storage.team import team
@@ -48,7 +48,7 @@ def test_upgrading_step_by_step_keeps_every_lead(tmp_path, now):
     upgrade(engine)
     assert current_revision(engine) == head_revision()
     # and the upgraded database still works
-    result = lifecycle.intake(engine, config, Lead(email="new@ex.com"), source="generic", now=now)
+    result = intake.intake(engine, config, Lead(email="new@ex.com"), source="generic", now=now)
     assert result.lead_id == 21
 
 

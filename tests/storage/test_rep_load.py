@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from routing import Lead
-from storage import escalation, lifecycle, load
+from storage import escalation, intake, lifecycle, load
 from storage.lifecycle import Refused
 from storage.models import LeadState
 from tests.storage.team import team
@@ -60,7 +60,7 @@ def run(engine, config, ops, now) -> None:  # type: ignore[no-untyped-def]
         try:
             if kind == "intake":
                 person = Lead(email=f"p{a}@example.com", company=f"P{a}", employees=b)
-                result = lifecycle.intake(engine, config, person, source="generic", now=now)
+                result = intake.intake(engine, config, person, source="generic", now=now)
                 leads.append(result.lead_id)
             elif kind == "claim":
                 lifecycle.claim(engine, config, lead_id, b, now)
@@ -111,14 +111,14 @@ def test_a_long_day_of_everything_keeps_the_counts_and_routes_by_them(engine, no
     # capacity reads the stored counts: Ana (capacity 2) gets no lead while she has two open
     for n in range(20, 26):
         person = Lead(email=f"q{n}@example.com", employees=50)
-        result = lifecycle.intake(engine, CONFIG, person, source="generic", now=now)
+        result = intake.intake(engine, CONFIG, person, source="generic", now=now)
         stored, _ = counts(engine)
         assert stored.get("ana", 0) <= 2, result.reason
 
 
 def test_reconcile_repairs_counts_that_drifted(engine, now):
     for n in range(6):
-        lifecycle.intake(engine, CONFIG, Lead(email=f"r{n}@example.com"), source="generic", now=now)
+        intake.intake(engine, CONFIG, Lead(email=f"r{n}@example.com"), source="generic", now=now)
     with engine.begin() as conn:
         conn.execute(text("UPDATE rep_load SET open_leads = open_leads + 5 WHERE rep = 'ben'"))
         conn.execute(text("INSERT INTO rep_load (rep, open_leads) VALUES ('ghost', 3)"))
@@ -136,18 +136,18 @@ def test_a_pass_racing_a_claim_never_undoes_the_claim(engine, now):
     """'Not mine' and a claim of the same lead at once: one of them wins, never both."""
     config = team()
     ids = [
-        lifecycle.intake(engine, config, Lead(email=f"c{n}@example.com"), source="g", now=now)
+        intake.intake(engine, config, Lead(email=f"c{n}@example.com"), source="g", now=now)
         for n in range(24)
     ]
 
-    def claim(result: lifecycle.IntakeResult) -> bool:
+    def claim(result: intake.IntakeResult) -> bool:
         try:
             lifecycle.claim(engine, config, result.lead_id, result.owner or "", now)
             return True
         except Refused:
             return False
 
-    def decline(result: lifecycle.IntakeResult) -> bool:
+    def decline(result: intake.IntakeResult) -> bool:
         try:
             lifecycle.decline(engine, config, result.lead_id, result.owner or "", "", now)
             return True

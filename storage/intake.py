@@ -1,0 +1,359 @@
+"""Lead intake: store and route new leads, several per transaction when several arrive at once.
+
+A lead is committed before anything else happens: its webhook answers after the COMMIT.
+Leads that arrive while a transaction is being written go together in the next one (group
+commit, see storage.intake_queue): one routing lock, one read of the routing state, then one
+statement per table for all of them. They are decided one after another in order of arrival, on
+a routing state kept current in memory, so the decisions are the same as one transaction each.
+
+The hot path is SQLAlchemy Core on one connection, no ORM objects. The rows are built by the
+same helpers as the re-routes in storage.lifecycle, so the two agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from routing import Decision, Lead, RoutingConfig, RoutingState, decide
+from storage import load, outbox, rotations
+from storage.db import serialize_routing
+from storage.lifecycle import (
+    SYSTEM,
+    _assignment_values,
+    _decision_values,
+    _event_values,
+    _in,
+    _message_values,
+    _new_lead_values,
+    _new_owner_notices,
+    routing_state,
+)
+from storage.models import (
+    OPEN_STATES,
+    Assignment,
+    Event,
+    IdempotencyKey,
+    LeadRow,
+    LeadState,
+    OutboxMessage,
+    UTCDateTime,
+)
+
+LEADS = LeadRow.__table__  # type: ignore[attr-defined]
+EVENTS = Event.__table__  # type: ignore[attr-defined]
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+ASSIGNMENTS = Assignment.__table__  # type: ignore[attr-defined]
+IDEMPOTENCY = IdempotencyKey.__table__  # type: ignore[attr-defined]
+TOUCHABLE = (*OPEN_STATES, LeadState.triage)  # states a repeat from the same person joins
+
+# Built once: SQLAlchemy's statement cache still computes a key per execution, building costs more.
+SEEN = select(IDEMPOTENCY.c.key, IDEMPOTENCY.c.response).where(
+    IDEMPOTENCY.c.key.in_(bindparam("keys", expanding=True))
+)
+OPEN_BY_EMAIL = (
+    select(LEADS.c.email, LEADS.c.id, LEADS.c.created_at)
+    .where(LEADS.c.email.in_(bindparam("emails", expanding=True)))
+    .where(_in(LEADS.c.state, TOUCHABLE))
+    .where(LEADS.c.created_at >= bindparam("since", type_=UTCDateTime))
+    .order_by(LEADS.c.created_at, LEADS.c.id)
+)
+INSERT_LEADS = insert(LEADS).returning(LEADS.c.id, sort_by_parameter_order=True)
+INSERT_EVENTS, INSERT_OUTBOX = insert(EVENTS), insert(OUTBOX)
+INSERT_ASSIGNMENTS, INSERT_KEYS = insert(ASSIGNMENTS), insert(IDEMPOTENCY)
+TOUCH = (
+    update(LEADS)
+    .where(LEADS.c.id == bindparam("lead_id"))
+    .values(touches=LEADS.c.touches + 1)
+    .returning(LEADS.c.state, LEADS.c.owner, LEADS.c.pool, LEADS.c.rule, LEADS.c.reason)
+)
+
+
+@dataclass(frozen=True)
+class IntakeRequest:
+    """One lead as a webhook received it. `idempotency_key`: the provider's delivery id, the
+    Idempotency-Key header or a hash of the body; a second delivery with it gets the first
+    answer."""
+
+    lead: Lead
+    source: str
+    now: datetime
+    idempotency_key: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        return f"{self.source}:{self.idempotency_key}" if self.idempotency_key else None
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    lead_id: int
+    state: str
+    owner: str | None
+    rule: str | None
+    reason: str
+    duplicate: bool = False  # joined an open lead with the same email as a repeat touch
+    replayed: bool = False  # the same delivery was seen before: this is the first answer
+
+    def response(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "lead_id": self.lead_id,
+            "state": self.state,
+            "owner": self.owner,
+            "rule": self.rule,
+            "reason": self.reason,
+        }
+        if self.duplicate:
+            body["duplicate"] = True
+        return body
+
+    def stored(self) -> dict[str, Any]:
+        """What the idempotency key keeps, to answer a retried delivery."""
+        return {**self.response(), "duplicate": self.duplicate}
+
+
+def intake(
+    engine: Engine,
+    config: RoutingConfig,
+    lead: Lead,
+    *,
+    source: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+) -> IntakeResult:
+    """Store a lead and route it, in one transaction. A repeated delivery returns the first
+    answer; a new lead from the email of a recent open lead joins it as a repeat touch."""
+    request = IntakeRequest(lead, source, now, idempotency_key)
+    outcome = intake_many(engine, config, [request])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def intake_many(
+    engine: Engine, config: RoutingConfig, requests: Sequence[IntakeRequest]
+) -> list[IntakeResult | Exception]:
+    """Each request's result, or the exception that stopped it, committed in one transaction.
+    If that transaction fails, each lead is tried again on its own: a bad lead fails alone."""
+    try:
+        with engine.begin() as conn:
+            return _Batch(conn, config, requests).run()
+    except Exception as exc:
+        if len(requests) > 1:
+            return [outcome for one in requests for outcome in intake_many(engine, config, [one])]
+        return [_answer_after_conflict(engine, requests[0], exc)]
+
+
+def _answer_after_conflict(
+    engine: Engine, request: IntakeRequest, exc: Exception
+) -> IntakeResult | Exception:
+    """A concurrent delivery of the same key won the insert: answer as it did."""
+    if isinstance(exc, IntegrityError) and request.key:
+        with engine.execution_options(read_only=True).begin() as conn:
+            seen = conn.execute(SEEN, {"keys": [request.key]}).first()
+        if seen is not None:
+            return IntakeResult(**seen.response, replayed=True)
+    return exc
+
+
+@dataclass
+class _NewLead:
+    """A decided lead waiting for its id (the insert gives it), with the rows that need it."""
+
+    lead: dict[str, Any]
+    events: list[dict[str, Any]]
+    messages: list[dict[str, Any]]
+    assignment: dict[str, Any]
+    result: IntakeResult
+    key: str | None
+    lead_id: int = 0
+
+
+@dataclass
+class _Batch:
+    conn: Connection
+    config: RoutingConfig
+    requests: Sequence[IntakeRequest]
+    waiting: list[_NewLead] = field(default_factory=list)  # decided, not yet inserted
+    keys: list[dict[str, Any]] = field(default_factory=list)  # idempotency rows to insert
+    # the routing state, read under the lock and kept current as leads are decided
+    rotation: dict[str, Any] = field(default_factory=dict)
+    open: dict[str, int] = field(default_factory=dict)
+    away: Mapping[str, datetime | None] = field(default_factory=dict)
+    performance: Mapping[str, float] = field(default_factory=dict)
+    moved_pools: set[str] = field(default_factory=set)
+    load: dict[str, int] = field(default_factory=dict)  # rep -> open leads added
+    open_by_email: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+
+    def run(self) -> list[IntakeResult | Exception]:
+        conn, requests = self.conn, self.requests
+        keys = [r.key for r in requests if r.key]
+        seen = dict(conn.execute(SEEN, {"keys": keys}).all()) if keys else {}
+        if len(seen) == len(requests):  # all retries: no need for the routing lock
+            return [IntakeResult(**seen[r.key], replayed=True) for r in requests]  # type: ignore[index]
+        serialize_routing(conn)
+        earliest = min(r.now for r in requests)
+        state = routing_state(conn, self.config, earliest)
+        self.rotation, self.open = dict(state.rotation), dict(state.open_leads)
+        self.away, self.performance = state.away, state.performance
+        window = self.config.intake.duplicate_window
+        self.open_by_email = self._open_by_email(earliest - window)
+        new_by_email: dict[str, _NewLead] = {}
+        taken: dict[str, _NewLead | IntakeResult] = {}  # key -> who took it in this batch
+        outcomes: list[_NewLead | IntakeResult] = []
+        for request in requests:
+            key, email = request.key, request.lead.email
+            if key in seen:
+                outcomes.append(IntakeResult(**seen[key], replayed=True))
+                continue
+            if key in taken:  # the same delivery twice in one batch
+                outcomes.append(taken[key])
+                continue
+            if email in new_by_email:  # the same person twice in one batch: insert the first
+                self._insert_waiting()
+                first = new_by_email.pop(email)
+                self.open_by_email[email] = (first.lead_id, first.lead["created_at"])
+            repeated = self.open_by_email.get(email) if email else None
+            if repeated is not None and repeated[1] >= request.now - window:
+                outcome: _NewLead | IntakeResult = self._touch(repeated[0], request)
+            else:
+                outcome = self._new(request)
+                if email and outcome.lead["state"] in TOUCHABLE:
+                    new_by_email[email] = outcome
+            outcomes.append(outcome)
+            if key:
+                taken[key] = outcome
+        self._insert_waiting()
+        self._write_routing_state(earliest)
+        if self.keys:
+            conn.execute(INSERT_KEYS, self.keys)
+        return [_result(outcome, outcomes, i, requests) for i, outcome in enumerate(outcomes)]
+
+    def _open_by_email(self, since: datetime) -> dict[str, tuple[int, datetime]]:
+        """The newest open lead of each email in the batch, created since `since`."""
+        emails = sorted({r.lead.email for r in self.requests if r.lead.email})
+        if not emails:
+            return {}
+        rows = self.conn.execute(OPEN_BY_EMAIL, {"emails": emails, "since": since})
+        return {email: (lead_id, created) for email, lead_id, created in rows}
+
+    def _decide(self, request: IntakeRequest) -> Decision:
+        state = RoutingState(
+            rotation=self.rotation,
+            open_leads=self.open,
+            away=self.away,
+            performance=self.performance,
+        )
+        decision = decide(request.lead, self.config, state, request.now)
+        if decision.rotation is not None and decision.pool is not None:
+            self.rotation[decision.pool.id] = decision.rotation
+            self.moved_pools.add(decision.pool.id)
+        return decision
+
+    def _new(self, request: IntakeRequest) -> _NewLead:
+        now, source = request.now, request.source
+        decision = self._decide(request)
+        values = _decision_values(self.config, decision, now)
+        state, owner, pool, rule = values["state"], values["owner"], values["pool"], values["rule"]
+        if holder := load.holder(owner, state):
+            self.open[holder] = self.open.get(holder, 0) + 1
+            self.load[holder] = self.load.get(holder, 0) + 1
+        data = request.lead.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        waiting = LeadState.triage.value  # a new lead waits in triage until decided
+        new = _NewLead(
+            lead={**_new_lead_values(request.lead, data, source, now), **values},
+            events=[
+                _event_values(
+                    None, "received", SYSTEM, now, (waiting, waiting, None, None, None),
+                    reason=f"from {source}",
+                ),
+                _event_values(
+                    None, decision.outcome, SYSTEM, now, (waiting, state, owner, pool, rule),
+                    reason=decision.reason, detail={"via": "intake"},
+                ),
+            ],
+            messages=[
+                _message_values(kind, now, None, to) for kind, to in _new_owner_notices(decision)
+            ],
+            assignment=_assignment_values(None, decision, "intake", now),
+            result=IntakeResult(0, state, owner, rule, values["reason"]),
+            key=request.key,
+        )  # fmt: skip
+        self.waiting.append(new)
+        return new
+
+    def _touch(self, lead_id: int, request: IntakeRequest) -> IntakeResult:
+        """The same person wrote again while their lead is open: one more touch on it."""
+        conn, lead, now = self.conn, request.lead, request.now
+        state, owner, pool, rule, reason = conn.execute(TOUCH, {"lead_id": lead_id}).one()
+        conn.execute(
+            INSERT_EVENTS,
+            _event_values(
+                lead_id, "repeat_touch", SYSTEM, now, (state, state, owner, pool, rule),
+                reason=f"the same person wrote again ({lead.source or 'form'})",
+                detail={"lead": lead.model_dump(mode="json", exclude_none=True)},
+            ),
+        )  # fmt: skip
+        messages = []
+        if owner:
+            payload = {"template": "repeat_touch", "message": lead.message or ""}
+            messages.append(_message_values(outbox.Kind.notify, now, lead_id, owner, payload))
+        messages.append(_message_values(outbox.Kind.update_cards, now, lead_id))
+        conn.execute(INSERT_OUTBOX, messages)
+        result = IntakeResult(
+            lead_id, state, owner, rule, "repeat touch on an open lead: " + reason, duplicate=True
+        )
+        if request.key:
+            self.keys.append(_key_row(request.key, result, now))
+        return result
+
+    def _insert_waiting(self) -> None:
+        """Insert the decided leads, then their rows with the ids they got: one statement per
+        table (SQLAlchemy sends a list of rows as one multi-row INSERT)."""
+        waiting, self.waiting = self.waiting, []
+        if not waiting:
+            return
+        conn = self.conn
+        ids = conn.execute(INSERT_LEADS, [new.lead for new in waiting]).scalars().all()
+        events, messages, assignments = [], [], []
+        for new, lead_id in zip(waiting, ids, strict=True):
+            new.lead_id = lead_id
+            new.result = replace(new.result, lead_id=lead_id)
+            events += [{**row, "lead_id": lead_id} for row in new.events]
+            messages += [{**row, "lead_id": lead_id} for row in new.messages]
+            assignments.append({**new.assignment, "lead_id": lead_id})
+            if new.key:
+                self.keys.append(_key_row(new.key, new.result, new.lead["created_at"]))
+        conn.execute(INSERT_EVENTS, events)
+        if messages:
+            conn.execute(INSERT_OUTBOX, messages)
+        conn.execute(INSERT_ASSIGNMENTS, assignments)
+
+    def _write_routing_state(self, now: datetime) -> None:
+        """The pools' new round-robin credits and the reps' new open-lead counts."""
+        for pool in sorted(self.moved_pools):
+            rotations.save(self.conn, pool, dict(self.rotation[pool]), now)
+        load.add(self.conn, self.load)
+
+
+def _key_row(key: str, result: IntakeResult, now: datetime) -> dict[str, Any]:
+    return {"key": key, "lead_id": result.lead_id, "response": result.stored(), "created_at": now}
+
+
+def _result(
+    outcome: _NewLead | IntakeResult,
+    outcomes: list[_NewLead | IntakeResult],
+    index: int,
+    requests: Sequence[IntakeRequest],
+) -> IntakeResult:
+    result = outcome.result if isinstance(outcome, _NewLead) else outcome
+    key = requests[index].key
+    first = next(i for i, other in enumerate(outcomes) if other is outcome)
+    if key and first != index:  # a repeat of a delivery earlier in this batch
+        return replace(result, replayed=True)
+    return result
