@@ -1,0 +1,179 @@
+"""Leads written together (group commit): the same decisions and rows as one transaction each."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import pytest
+from sqlmodel import Session, func, select
+
+from routing import Lead
+from storage import intake
+from storage.db import serialize_routing
+from storage.intake import IntakeRequest, IntakeResult, intake_many
+from storage.intake_queue import IntakeQueue
+from storage.models import Assignment, Event, IdempotencyKey, LeadRow, OutboxMessage
+from tests.storage.team import team
+
+CONFIG = team()
+
+
+def lead(n: int, **fields: object) -> Lead:
+    return Lead(email=f"buyer{n}@example{n}.com", company=f"Example {n}", employees=50, **fields)
+
+
+def count(engine, model) -> int:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def results(outcomes: list[IntakeResult | Exception]) -> list[IntakeResult]:
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    return outcomes  # type: ignore[return-value]
+
+
+def test_a_batch_routes_in_order_of_arrival_like_one_lead_at_a_time(engine, now):
+    batch = results(
+        intake_many(engine, CONFIG, [IntakeRequest(lead(n), "generic", now) for n in range(8)])
+    )
+    one_by_one = [
+        intake.intake(engine, CONFIG, lead(n), source="generic", now=now) for n in range(8, 16)
+    ]
+    owners = [r.owner for r in batch]
+    assert owners == [r.owner for r in one_by_one]  # the rotation went on where it stood
+    assert Counter(owners) == {"ana": 2, "ben": 2, "chloe": 2, "dev": 2}
+    ids = [r.lead_id for r in batch]
+    assert len(set(ids)) == 8 and ids == sorted(ids)
+    # every lead has its own rows, as a lone lead does
+    assert count(engine, LeadRow) == 16
+    assert count(engine, Assignment) == 16
+    assert count(engine, Event) == 32  # received + assigned
+    assert count(engine, OutboxMessage) == 32  # the DM and the channel card
+    with Session(engine) as session:
+        for result in batch:
+            row = session.get(LeadRow, result.lead_id)
+            assert row is not None and row.owner == result.owner
+            assert row.email == f"buyer{result.lead_id - 1}@example{result.lead_id - 1}.com"
+
+
+def test_the_same_person_twice_in_a_batch_makes_one_lead_with_two_touches(engine, now):
+    first, again, other = results(
+        intake_many(
+            engine,
+            CONFIG,
+            [
+                IntakeRequest(lead(1), "generic", now),
+                IntakeRequest(lead(1, message="me again"), "typeform", now),
+                IntakeRequest(lead(2), "generic", now),
+            ],
+        )
+    )
+    assert again.duplicate and again.lead_id == first.lead_id and again.owner == first.owner
+    assert not other.duplicate and other.lead_id != first.lead_id
+    with Session(engine) as session:
+        row = session.get(LeadRow, first.lead_id)
+        assert row is not None and row.touches == 2
+    assert count(engine, LeadRow) == 2
+
+
+def test_a_delivery_retried_within_a_batch_or_later_gets_the_first_answer(engine, now):
+    earlier = intake.intake(
+        engine, CONFIG, lead(1), source="hubspot", now=now, idempotency_key="e1"
+    )
+    new, retried, old = results(
+        intake_many(
+            engine,
+            CONFIG,
+            [
+                IntakeRequest(lead(2), "hubspot", now, "e2"),
+                IntakeRequest(lead(2), "hubspot", now, "e2"),
+                IntakeRequest(lead(1), "hubspot", now, "e1"),
+            ],
+        )
+    )
+    assert not new.replayed
+    assert retried.replayed and retried.lead_id == new.lead_id and retried.owner == new.owner
+    assert old.replayed and old.lead_id == earlier.lead_id
+    assert count(engine, LeadRow) == 2
+    with Session(engine) as session:
+        stored = session.exec(select(IdempotencyKey).where(IdempotencyKey.key == "hubspot:e2"))
+        assert IntakeResult(**stored.one().response) == new
+
+
+def test_a_lead_that_fails_fails_alone(engine, now, monkeypatch):
+    real_decide = intake.decide
+
+    def decide(lead: Lead, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if lead.email == "buyer2@example2.com":
+            raise RuntimeError("this lead cannot be routed")
+        return real_decide(lead, *args, **kwargs)
+
+    monkeypatch.setattr(intake, "decide", decide)
+    outcomes = intake_many(
+        engine, CONFIG, [IntakeRequest(lead(n), "generic", now) for n in (1, 2, 3)]
+    )
+    assert isinstance(outcomes[1], RuntimeError)
+    stored = [o for o in outcomes if isinstance(o, IntakeResult)]
+    assert len(stored) == 2
+    with Session(engine) as session:
+        emails = set(session.exec(select(LeadRow.email)))
+    assert emails == {"buyer1@example1.com", "buyer3@example3.com"}
+    assert count(engine, Event) == 4  # nothing of the failed lead
+
+
+def test_leads_arriving_while_a_batch_is_written_go_together(engine, now):
+    sizes: list[int] = []
+    queue = IntakeQueue(engine, CONFIG, on_batch=sizes.append)
+    try:
+        with engine.begin() as conn:  # the routing lock is taken: the writer has to wait
+            serialize_routing(conn)
+            futures = [queue.submit(IntakeRequest(lead(n), "generic", now)) for n in range(20)]
+            time.sleep(0.3)
+            assert not any(f.done() for f in futures)  # nothing is answered before its COMMIT
+        answers = [f.result(timeout=30) for f in futures]
+    finally:
+        queue.close()
+    assert sum(sizes) == 20 and max(sizes) > 1
+    assert Counter(a.owner for a in answers) == {"ana": 5, "ben": 5, "chloe": 5, "dev": 5}
+    assert len({a.lead_id for a in answers}) == 20 == count(engine, LeadRow)
+
+
+def test_closing_the_queue_writes_what_waits(engine, now):
+    queue = IntakeQueue(engine, CONFIG)
+    futures = [queue.submit(IntakeRequest(lead(n), "generic", now)) for n in range(5)]
+    queue.close()
+    assert all(f.done() and not f.exception() for f in futures)
+    assert count(engine, LeadRow) == 5
+
+
+def test_many_threads_through_the_queue_split_evenly(engine, now):
+    queue = IntakeQueue(engine, CONFIG)
+    owners: list[str | None] = []
+    lock = threading.Lock()
+
+    def send(first: int) -> None:
+        for n in range(first, first + 25):
+            result = queue.submit(IntakeRequest(lead(n), "generic", now)).result(timeout=30)
+            with lock:
+                owners.append(result.owner)
+
+    threads = [threading.Thread(target=send, args=(i * 25,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    queue.close()
+    assert Counter(owners) == {"ana": 50, "ben": 50, "chloe": 50, "dev": 50}
+
+
+@pytest.mark.parametrize("size", [1, 5])
+def test_an_unreachable_database_fails_every_lead_of_the_batch(now, size):
+    from storage.db import make_engine
+
+    engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    outcomes = intake_many(
+        engine, CONFIG, [IntakeRequest(lead(n), "generic", now) for n in range(size)]
+    )
+    assert len(outcomes) == size and all(isinstance(o, Exception) for o in outcomes)
