@@ -6,7 +6,6 @@ JSON, 413 too large, 415 not JSON content type, 422 a field (named), 404 unknown
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 from time import perf_counter
@@ -146,7 +145,7 @@ async def _receive(runtime: Runtime, request: Request, provider: str) -> JSONRes
     delivery_id = received.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
     # Answered once the lead is committed; leads arriving together share a transaction.
     request = IntakeRequest(received.lead, source=provider, now=now, idempotency_key=delivery_id)
-    result = await asyncio.wrap_future(runtime.intake.submit(request))
+    result = await runtime.intake.write(request)
     if not result.replayed:
         runtime.kick()  # post the cards now rather than at the next outbox poll
         metrics = runtime.metrics

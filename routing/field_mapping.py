@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -16,9 +17,13 @@ from routing.lead import LEAD_FIELDS
 IGNORE = "ignore"
 
 
+_SEPARATORS = re.compile(r"[\W_]+")
+
+
+@lru_cache(maxsize=4096)  # a form's labels come again with every delivery
 def normalise_name(text: str) -> str:
     """'Company size?' -> 'company size'; 'num_employees' -> 'num employees'."""
-    return " ".join(re.sub(r"[\W_]+", " ", text.casefold()).split())
+    return " ".join(_SEPARATORS.sub(" ", text.casefold()).split())
 
 
 def _check_target(target: str) -> str:
@@ -55,6 +60,8 @@ class FieldMapping(BaseModel):
         return {name: _check_target(target) for name, target in value.items()}
 
     def override(self, names: Iterable[str]) -> str | None:
+        if not self.fields:
+            return None
         wanted = {normalise_name(n) for n in names if n}
         for name, target in self.fields.items():
             if normalise_name(name) in wanted:

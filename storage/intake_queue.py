@@ -10,11 +10,14 @@ that stored its lead, as before.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import suppress
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
@@ -24,6 +27,15 @@ from storage.intake import IntakeRequest, IntakeResult, intake_many
 log = logging.getLogger(__name__)
 
 _STOP = None
+Outcome = IntakeResult | Exception
+Settled = tuple["Future[IntakeResult] | asyncio.Future[IntakeResult]", Outcome]
+
+
+@dataclass
+class _Waiting:
+    request: IntakeRequest
+    future: Future[IntakeResult] | asyncio.Future[IntakeResult]
+    loop: asyncio.AbstractEventLoop | None = None  # set for an asyncio caller
 
 
 class IntakeQueue:
@@ -39,9 +51,7 @@ class IntakeQueue:
         self.config = config
         self.max_batch = max_batch
         self.on_batch = on_batch  # told each batch's size (for metrics)
-        self._waiting: queue.SimpleQueue[tuple[IntakeRequest, Future[IntakeResult]] | None] = (
-            queue.SimpleQueue()
-        )
+        self._waiting: queue.SimpleQueue[_Waiting | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._start = threading.Lock()
 
@@ -49,8 +59,17 @@ class IntakeQueue:
         """The lead's result once its transaction has committed (or the error that stopped it)."""
         future: Future[IntakeResult] = Future()
         self._ensure_writer()
-        self._waiting.put((request, future))
+        self._waiting.put(_Waiting(request, future))
         return future
+
+    async def write(self, request: IntakeRequest) -> IntakeResult:
+        """`submit` for a coroutine: the writer wakes each event loop once per batch, not once
+        per lead."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[IntakeResult] = loop.create_future()
+        self._ensure_writer()
+        self._waiting.put(_Waiting(request, future, loop))
+        return await future
 
     def close(self, timeout: float = 10.0) -> None:
         """Write what is waiting, then stop the writer."""
@@ -87,15 +106,31 @@ class IntakeQueue:
                 batch.append(item)
             self._write(batch)
 
-    def _write(self, batch: list[tuple[IntakeRequest, Future[IntakeResult]]]) -> None:
+    def _write(self, batch: list[_Waiting]) -> None:
         try:
-            outcomes = intake_many(self.engine, self.config, [request for request, _ in batch])
+            outcomes: list[Outcome] = intake_many(
+                self.engine, self.config, [waiting.request for waiting in batch]
+            )
         except BaseException as exc:  # intake_many answers per lead; this is a last resort
             log.exception("intake batch of %d failed", len(batch))
             outcomes = [exc if isinstance(exc, Exception) else RuntimeError(exc)] * len(batch)
-        for (_, future), outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome, Exception):
-                future.set_exception(outcome)
+        by_loop: dict[asyncio.AbstractEventLoop, list[Settled]] = {}
+        for waiting, outcome in zip(batch, outcomes, strict=True):
+            if waiting.loop is None:
+                _settle([(waiting.future, outcome)])
             else:
-                future.set_result(outcome)
+                by_loop.setdefault(waiting.loop, []).append((waiting.future, outcome))
+        for loop, settled in by_loop.items():
+            with suppress(RuntimeError):  # that loop has closed: nobody is waiting any more
+                loop.call_soon_threadsafe(_settle, settled)
         self.on_batch(len(batch))
+
+
+def _settle(settled: list[Settled]) -> None:
+    for future, outcome in settled:
+        if future.done():  # an asyncio caller that went away (its request was cancelled)
+            continue
+        if isinstance(outcome, Exception):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
