@@ -48,6 +48,7 @@ from typing import Any
 
 import httptools
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 from bench import Result, format_table, percentile
 from bench._servers import (
@@ -156,7 +157,7 @@ class Run:
     server_cpu: float = 0.0
     other_cpu: float = 0.0  # everything else on the machine: the database server, other jobs
     max_lag: float = 0.0  # open loop: how late the client sent its latest lead
-    server_under_target: tuple[float, float] | None = None  # (under 50 ms, all) from /metrics
+    scraped: dict[str, float] = field(default_factory=dict)  # leadrouter's /metrics (SCRAPED)
 
     @property
     def sent(self) -> int:
@@ -373,21 +374,28 @@ def _measuring(run: Run, server: ServerProcess) -> Iterator[None]:
     run.other_cpu = machine_busy_seconds() - busy - run.client_cpu - run.server_cpu
 
 
-def _intake_histogram(text: str) -> tuple[float, float]:
-    """(leads under 50 ms, all leads) from leadrouter_intake_seconds in /metrics."""
-    under = total = 0.0
-    for line in text.splitlines():
-        if line.startswith('leadrouter_intake_seconds_bucket{le="0.05"}'):
-            under = float(line.split()[-1])
-        elif line.startswith("leadrouter_intake_seconds_count"):
-            total = float(line.split()[-1])
-    return under, total
+SCRAPED = {  # (metric sample, labels) read from /metrics around each run
+    "under": ("leadrouter_intake_seconds_bucket", {"le": "0.05"}),
+    "leads": ("leadrouter_intake_seconds_count", {}),
+    "batched": ("leadrouter_intake_batch_size_sum", {}),
+    "batches": ("leadrouter_intake_batch_size_count", {}),
+}
 
 
-async def _scrape(url: str) -> tuple[float, float] | None:
+def _samples(text: str) -> dict[str, float]:
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            for name, (wanted, labels) in SCRAPED.items():
+                if sample.name == wanted and labels.items() <= sample.labels.items():
+                    found[name] = sample.value
+    return found
+
+
+async def _scrape(url: str) -> dict[str, float] | None:
     async with httpx.AsyncClient(timeout=10) as http:
         response = await http.get(f"{url}/metrics")
-    return _intake_histogram(response.text) if response.status_code == 200 else None
+    return _samples(response.text) if response.status_code == 200 else None
 
 
 async def drive(
@@ -414,7 +422,7 @@ async def drive(
                     await closed_loop(client, load, plan.concurrency, run, plan.time_limit)
             after = await _scrape(server.url) if before is not None else None
             if before is not None and after is not None:
-                run.server_under_target = (after[0] - before[0], after[1] - before[1])
+                run.scraped = {name: after.get(name, 0) - before.get(name, 0) for name in SCRAPED}
             runs.append(run)
     finally:
         await client.aclose()
@@ -599,12 +607,14 @@ def verdicts(reports: list[DatabaseReport]) -> list[str]:
             lines.append(f"{db}: the open-loop client fell up to {opened.max_lag * 1000:.0f} ms "
                          "behind schedule (counted in latency)")  # fmt: skip
         for run in (opened, ours):
-            if run.server_under_target:
-                under, total = run.server_under_target
-                share = under / total if total else float("nan")
+            if run.scraped.get("leads"):
+                total, batches = run.scraped["leads"], run.scraped["batches"]
+                share = run.scraped["under"] / total
                 lines.append(
                     f"{db}: server-side, {run.mode}: {share:.1%} of {total:,.0f} leads took "
-                    f"< 50 ms (leadrouter_intake_seconds; excludes HTTP parsing and queueing)"
+                    f"< 50 ms (leadrouter_intake_seconds; excludes HTTP parsing and queueing); "
+                    f"{run.scraped['batched'] / batches if batches else 0:.1f} leads per "
+                    f"transaction on average (leadrouter_intake_batch_size)"
                 )
         for check in report.integrity:
             lines.append(f"{db}: rows {check.describe()}")

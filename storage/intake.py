@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from routing import Decision, Lead, RoutingConfig, RoutingState, decide
-from storage import load, outbox, rotations
+from storage import load, outbox, pg_writes, rotations
 from storage.db import serialize_routing
 from storage.lifecycle import (
     SYSTEM,
@@ -43,6 +43,7 @@ from storage.models import (
     OutboxMessage,
     UTCDateTime,
 )
+from storage.pg_writes import Write
 
 LEADS = LeadRow.__table__  # type: ignore[attr-defined]
 EVENTS = Event.__table__  # type: ignore[attr-defined]
@@ -179,6 +180,7 @@ class _Batch:
     requests: Sequence[IntakeRequest]
     waiting: list[_NewLead] = field(default_factory=list)  # decided, not yet inserted
     keys: list[dict[str, Any]] = field(default_factory=list)  # idempotency rows to insert
+    writes: list[Write] = field(default_factory=list)  # rows needing no answer, sent at the end
     # the routing state, read under the lock and kept current as leads are decided
     rotation: dict[str, Any] = field(default_factory=dict)
     open: dict[str, int] = field(default_factory=dict)
@@ -228,8 +230,13 @@ class _Batch:
                 taken[key] = outcome
         self._insert_waiting()
         self._write_routing_state(earliest)
-        if self.keys:
-            conn.execute(INSERT_KEYS, self.keys)
+        self.writes.append((INSERT_KEYS, self.keys))
+        if conn.dialect.name == "postgresql":
+            pg_writes.insert_all(conn, self.writes)  # one round trip for all of them
+        else:
+            for statement, rows in self.writes:
+                if rows:
+                    conn.execute(statement, rows)
         return [_result(outcome, outcomes, i, requests) for i, outcome in enumerate(outcomes)]
 
     def _open_by_email(self, since: datetime) -> dict[str, tuple[int, datetime]]:
@@ -293,20 +300,18 @@ class _Batch:
         """The same person wrote again while their lead is open: one more touch on it."""
         conn, lead, now = self.conn, request.lead, request.now
         state, owner, pool, rule, reason = conn.execute(TOUCH, {"lead_id": lead_id}).one()
-        conn.execute(
-            INSERT_EVENTS,
-            _event_values(
-                lead_id, "repeat_touch", SYSTEM, now, (state, state, owner, pool, rule),
-                reason=f"the same person wrote again ({lead.source or 'form'})",
-                detail={"lead": lead.model_dump(mode="json", exclude_none=True)},
-            ),
+        event = _event_values(
+            lead_id, "repeat_touch", SYSTEM, now, (state, state, owner, pool, rule),
+            reason=f"the same person wrote again ({lead.source or 'form'})",
+            detail={"lead": lead.model_dump(mode="json", exclude_none=True)},
         )  # fmt: skip
+        self.writes.append((INSERT_EVENTS, [event]))
         messages = []
         if owner:
             payload = {"template": "repeat_touch", "message": lead.message or ""}
             messages.append(_message_values(outbox.Kind.notify, now, lead_id, owner, payload))
         messages.append(_message_values(outbox.Kind.update_cards, now, lead_id))
-        conn.execute(INSERT_OUTBOX, messages)
+        self.writes.append((INSERT_OUTBOX, messages))
         result = IntakeResult(
             lead_id, state, owner, rule, "repeat touch on an open lead: " + reason, duplicate=True
         )
@@ -315,8 +320,8 @@ class _Batch:
         return result
 
     def _insert_waiting(self) -> None:
-        """Insert the decided leads, then their rows with the ids they got: one statement per
-        table (SQLAlchemy sends a list of rows as one multi-row INSERT)."""
+        """Insert the decided leads (one multi-row INSERT); their rows, which need the ids they
+        got, go with the batch's last writes."""
         waiting, self.waiting = self.waiting, []
         if not waiting:
             return
@@ -331,16 +336,23 @@ class _Batch:
             assignments.append({**new.assignment, "lead_id": lead_id})
             if new.key:
                 self.keys.append(_key_row(new.key, new.result, new.lead["created_at"]))
-        conn.execute(INSERT_EVENTS, events)
-        if messages:
-            conn.execute(INSERT_OUTBOX, messages)
-        conn.execute(INSERT_ASSIGNMENTS, assignments)
+        self.writes += [
+            (INSERT_EVENTS, events),
+            (INSERT_OUTBOX, messages),
+            (INSERT_ASSIGNMENTS, assignments),
+        ]
 
     def _write_routing_state(self, now: datetime) -> None:
         """The pools' new round-robin credits and the reps' new open-lead counts."""
-        for pool in sorted(self.moved_pools):
-            rotations.save(self.conn, pool, dict(self.rotation[pool]), now)
-        load.add(self.conn, self.load)
+        dialect = self.conn.dialect.name
+        credits = [
+            {"pool": pool, "credits": dict(self.rotation[pool]), "updated_at": now}
+            for pool in sorted(self.moved_pools)
+        ]
+        self.writes += [
+            (rotations.upsert(dialect), credits),
+            (load.upsert(dialect), load.rows(self.load)),
+        ]
 
 
 def _key_row(key: str, result: IntakeResult, now: datetime) -> dict[str, Any]:

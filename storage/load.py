@@ -47,13 +47,19 @@ def shift(
 
 def add(conn: Connection, deltas: Mapping[str, int]) -> None:
     """Add to the counts (a rep without a row gets one); in rep order, one statement."""
-    rows = [{"rep": rep, "open_leads": n} for rep, n in sorted(deltas.items()) if n]
-    if rows:
-        conn.execute(_upsert(conn.dialect.name), rows)
+    if changes := rows(deltas):
+        conn.execute(upsert(conn.dialect.name), changes)
+
+
+def rows(deltas: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The upsert's rows for these changes, in rep order (so concurrent writers never
+    deadlock on them)."""
+    return [{"rep": rep, "open_leads": n} for rep, n in sorted(deltas.items()) if n]
 
 
 @cache
-def _upsert(dialect: str) -> Any:
+def upsert(dialect: str) -> Any:
+    """The INSERT … ON CONFLICT statement for this kind of database."""
     insert = postgresql.insert(LOAD) if dialect == "postgresql" else sqlite.insert(LOAD)
     return insert.on_conflict_do_update(
         index_elements=[LOAD.c.rep],

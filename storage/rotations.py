@@ -16,11 +16,12 @@ ROTATIONS = Rotation.__table__  # type: ignore[attr-defined]
 
 def save(conn: Connection, pool: str, credits: dict[str, int], now: datetime) -> None:
     """A pool's credits after a decision. The caller holds the routing lock."""
-    conn.execute(_upsert(conn.dialect.name), {"pool": pool, "credits": credits, "updated_at": now})
+    conn.execute(upsert(conn.dialect.name), {"pool": pool, "credits": credits, "updated_at": now})
 
 
 @cache
-def _upsert(dialect: str) -> Any:
+def upsert(dialect: str) -> Any:
+    """The INSERT … ON CONFLICT statement for this kind of database."""
     insert_ = postgresql.insert(ROTATIONS) if dialect == "postgresql" else sqlite.insert(ROTATIONS)
     return insert_.on_conflict_do_update(
         index_elements=[ROTATIONS.c.pool],
