@@ -14,10 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Engine,
+    Integer,
+    String,
+    bindparam,
+    cast,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from routing import Decision, Lead, RoutingConfig, RoutingState, decide
@@ -31,7 +45,9 @@ from storage.lifecycle import (
     _message_values,
     _new_lead_values,
     _new_owner_notices,
-    routing_state,
+    ranks_performance,
+    state_branches,
+    win_rates,
 )
 from storage.models import (
     OPEN_STATES,
@@ -56,12 +72,33 @@ TOUCHABLE = (*OPEN_STATES, LeadState.triage)  # states a repeat from the same pe
 SEEN = select(IDEMPOTENCY.c.key, IDEMPOTENCY.c.response).where(
     IDEMPOTENCY.c.key.in_(bindparam("keys", expanding=True))
 )
-# By (email, created_at) only: given the states too, SQLite's planner would rather walk every
-# open lead once the batch holds a few dozen emails. The states are checked here, in Python.
-RECENT_BY_EMAIL = select(LEADS.c.email, LEADS.c.id, LEADS.c.created_at, LEADS.c.state).where(
-    LEADS.c.email.in_(bindparam("emails", expanding=True)),
-    LEADS.c.created_at >= bindparam("since", type_=UTCDateTime),
-)
+
+
+def _batch_read() -> Any:
+    """What a batch reads under the routing lock, in one statement: the routing state (as
+    storage.lifecycle reads it), the answers already given to these deliveries ('k' rows), and
+    the recent leads from these emails ('e' rows: email, created_at, id, state). Those are found
+    by (email, created_at) alone: given the states too, SQLite's planner would rather walk every
+    open lead once a batch holds a few dozen emails."""
+    no_json, no_time = cast(null(), JSON), cast(null(), UTCDateTime)
+    no_int, no_text = cast(null(), Integer), cast(null(), String)
+    return union_all(
+        *(branch.add_columns(no_text) for branch in state_branches()),
+        select(
+            literal_column("'k'"), IDEMPOTENCY.c.key, IDEMPOTENCY.c.response, no_time, no_int,
+            no_text,
+        ).where(IDEMPOTENCY.c.key.in_(bindparam("keys", expanding=True))),
+        select(
+            literal_column("'e'"), LEADS.c.email, no_json, LEADS.c.created_at, LEADS.c.id,
+            LEADS.c.state,
+        ).where(
+            LEADS.c.email.in_(bindparam("emails", expanding=True)),
+            LEADS.c.created_at >= bindparam("since", type_=UTCDateTime),
+        ),
+    )  # fmt: skip
+
+
+BATCH_READ = _batch_read()
 INSERT_LEADS = insert(LEADS).returning(LEADS.c.id, sort_by_parameter_order=True)
 INSERT_EVENTS, INSERT_OUTBOX = insert(EVENTS), insert(OUTBOX)
 INSERT_ASSIGNMENTS, INSERT_KEYS = insert(ASSIGNMENTS), insert(IDEMPOTENCY)
@@ -192,17 +229,10 @@ class _Batch:
 
     def run(self) -> list[IntakeResult | Exception]:
         conn, requests = self.conn, self.requests
-        keys = [r.key for r in requests if r.key]
-        seen = dict(conn.execute(SEEN, {"keys": keys}).all()) if keys else {}
-        if len(seen) == len(requests):  # all retries: no need for the routing lock
-            return [IntakeResult(**seen[r.key], replayed=True) for r in requests]  # type: ignore[index]
         serialize_routing(conn)
         earliest = min(r.now for r in requests)
-        state = routing_state(conn, self.config, earliest)
-        self.rotation, self.open = dict(state.rotation), dict(state.open_leads)
-        self.away, self.performance = state.away, state.performance
         window = self.config.intake.duplicate_window
-        self.open_by_email = self._open_by_email(earliest - window)
+        seen = self._read(earliest, window)
         new_by_email: dict[str, _NewLead] = {}
         taken: dict[str, _NewLead | IntakeResult] = {}  # key -> who took it in this batch
         outcomes: list[_NewLead | IntakeResult] = []
@@ -239,17 +269,39 @@ class _Batch:
                     conn.execute(statement, rows)
         return [_result(outcome, outcomes, i, requests) for i, outcome in enumerate(outcomes)]
 
-    def _open_by_email(self, since: datetime) -> dict[str, tuple[int, datetime]]:
-        """The newest open lead of each email in the batch, created since `since`."""
-        emails = sorted({r.lead.email for r in self.requests if r.lead.email})
-        if not emails:
-            return {}
-        rows = self.conn.execute(RECENT_BY_EMAIL, {"emails": emails, "since": since})
-        newest: dict[str, tuple[int, datetime]] = {}
-        for email, lead_id, created, state in sorted(rows, key=lambda row: (row[2], row[1])):
-            if state in TOUCHABLE:
-                newest[email] = (lead_id, created)  # later rows replace earlier ones
-        return newest
+    def _read(self, earliest: datetime, window: timedelta) -> dict[str, dict[str, Any]]:
+        """Load the routing state and the recent leads of the batch's emails; returns the
+        stored answers of the batch's keys that were seen before."""
+        requests = self.requests
+        rows = self.conn.execute(
+            BATCH_READ,
+            {
+                "now": earliest,
+                "keys": sorted({r.key for r in requests if r.key}),
+                "emails": sorted({r.lead.email for r in requests if r.lead.email}),
+                "since": earliest - window,
+            },
+        )
+        seen: dict[str, dict[str, Any]] = {}
+        away: dict[str, datetime | None] = {}
+        recent = []
+        for kind, key, blob, at, number, state in rows:
+            if kind == "r":
+                self.rotation[key] = blob
+            elif kind == "a":
+                away[key] = at
+            elif kind == "l":
+                self.open[key] = number
+            elif kind == "k":
+                seen[key] = blob
+            elif state in TOUCHABLE:
+                recent.append((at, number, key))
+        for created, lead_id, email in sorted(recent):  # the newest of each email stays
+            self.open_by_email[email] = (lead_id, created)
+        self.away = away
+        if ranks_performance(self.config):
+            self.performance = win_rates(self.conn, since=earliest - timedelta(days=90))
+        return seen
 
     def _decide(self, request: IntakeRequest) -> Decision:
         state = RoutingState(

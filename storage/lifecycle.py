@@ -114,11 +114,11 @@ def _in(column: Any, states: Sequence[LeadState]) -> Any:
     return column.in_([literal_column(f"'{LeadState(state).value}'") for state in states])
 
 
-def _state_query() -> Any:
+def state_branches() -> list[Any]:
     """Rotation credits, who is away and open leads per rep as rows of
-    (kind, key, credits, until, number): one statement, one round trip under the routing lock."""
+    (kind, key, credits, until, number): read in one statement under the routing lock."""
     no_json, no_time, no_int = cast(null(), JSON), cast(null(), UTCDateTime), cast(null(), Integer)
-    return union_all(
+    return [
         select(literal_column("'r'"), ROTATIONS.c.pool, ROTATIONS.c.credits, no_time, no_int),
         select(
             literal_column("'a'"), AVAILABILITY.c.rep, no_json, AVAILABILITY.c.until, no_int
@@ -126,14 +126,14 @@ def _state_query() -> Any:
         select(literal_column("'l'"), LOAD.c.rep, no_json, no_time, LOAD.c.open_leads).where(
             LOAD.c.open_leads != 0
         ),
-    )
+    ]
 
 
 # Built once: SQLAlchemy's statement cache still computes a key per execution, building costs more.
-STATE = _state_query()
+STATE = union_all(*state_branches())
 
 
-def _ranks_performance(config: RoutingConfig) -> bool:
+def ranks_performance(config: RoutingConfig) -> bool:
     return any(p.strategy is Strategy.top_performer for p in config.pools.values())
 
 
@@ -153,7 +153,7 @@ def routing_state(
         else:
             open_[key] = number
     performance: dict[str, float] = {}
-    if _ranks_performance(config):
+    if ranks_performance(config):
         performance = win_rates(conn, since=now - timedelta(days=90))
     return RoutingState(
         rotation=rotation,
