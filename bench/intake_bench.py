@@ -1,10 +1,11 @@
 """Lead intake over HTTP: `leadrouter serve` against a bare JSON-to-one-row floor.
 
     python -m bench.intake_bench [--quick] [--rate 100] [--duration 20] [--concurrency 32]
-                                 [--requests 2000] [--databases sqlite,postgresql]
+                                 [--requests 2000] [--rounds 3] [--databases sqlite,postgresql]
 
 For each database (a temp SQLite file; a fresh PostgreSQL database made and dropped on the
-server at --pg-admin-url), two servers run in turn as subprocesses on loopback:
+server at --pg-admin-url), two servers run side by side as subprocesses on loopback, each on
+a fresh database of its own:
 
     leadrouter  `leadrouter serve --no-scheduler` with examples/routing.yml: verify the HMAC
                 signature, validate, store, route, write the outbox, answer 202
@@ -18,7 +19,9 @@ realistic leads built from examples/leads.csv with unique emails (no duplicate j
                 its scheduled send time, so a late client cannot hide a slow server
     closed loop --concurrency clients each sending as soon as their last lead was answered,
                 --requests leads in all (no new lead after 25 s, so a slow server cannot
-                stretch the run): the highest throughput
+                stretch the run): the highest throughput. --rounds rounds (3), the two
+                servers taking turns, and the median of each server's rounds compared: on a
+                shared machine whose speed drifts, one round each would compare two moments
 
 A short warm-up precedes each server's runs and is not measured. Every answer must be 202,
 and afterwards the rows are counted: as many as leads accepted, each lead id distinct.
@@ -36,12 +39,13 @@ import json
 import os
 import re
 import resource
+import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,11 +88,18 @@ class Plan:
     warmup: int
     client: str = "loopback"
     time_limit: float = 25.0  # s: the closed loop stops early when a server is this slow
+    rounds: int = 3  # closed loops per server, alternating leadrouter and floor
 
 
 FULL = Plan(rate=TARGET_RATE, duration=20.0, concurrency=32, requests=2000, warmup=100)
 QUICK = Plan(
-    rate=TARGET_RATE, duration=3.0, concurrency=16, requests=300, warmup=30, time_limit=4.0
+    rate=TARGET_RATE,
+    duration=3.0,
+    concurrency=16,
+    requests=300,
+    warmup=30,
+    time_limit=4.0,
+    rounds=1,
 )
 
 
@@ -398,35 +409,54 @@ async def _scrape(url: str) -> dict[str, float] | None:
     return _samples(response.text) if response.status_code == 200 else None
 
 
-async def drive(
-    server: ServerProcess, database: str, plan: Plan, bodies: LeadBodies
-) -> tuple[list[Run], Run]:
-    """Warm up, then the open loop, then the closed loop; returns (measured runs, warm-up)."""
-    client = CLIENTS[plan.client](server.url)
+@dataclass
+class Target:
+    """One server under test, with its database and its own leads."""
+
+    server: ServerProcess
+    database: BenchDatabase
+    bodies: LeadBodies
+    runs: list[Run] = field(default_factory=list)
+    warmup: Run | None = None
+
+
+async def drive(targets: list[Target], plan: Plan) -> None:
+    """Warm each server up, then each one's open loop, then the closed loops: `plan.rounds`
+    rounds, each server in turn, so that a machine slowing down or speeding up during the run
+    weighs on both servers alike."""
+    clients = [CLIENTS[plan.client](t.server.url) for t in targets]
     try:
-        warmup = Run(database, server.name, "warm-up")
-        await closed_loop(client, bodies.take(plan.warmup), 4, warmup)
-        runs = []
-        for mode in ("open", "closed"):
-            if mode == "open":
-                run = Run(database, server.name, f"open {plan.rate:g}/s × {plan.duration:g} s")
-                load = bodies.take(round(plan.rate * plan.duration))
-            else:
-                run = Run(database, server.name, f"closed ×{plan.concurrency}")
-                load = bodies.take(plan.requests)
-            before = await _scrape(server.url) if server.name == "leadrouter" else None
-            with _measuring(run, server):
-                if mode == "open":
-                    await open_loop(client, load, plan.rate, run)
-                else:
-                    await closed_loop(client, load, plan.concurrency, run, plan.time_limit)
-            after = await _scrape(server.url) if before is not None else None
-            if before is not None and after is not None:
-                run.scraped = {name: after.get(name, 0) - before.get(name, 0) for name in SCRAPED}
-            runs.append(run)
+        for target, client in zip(targets, clients, strict=True):
+            target.warmup = Run(target.database.kind, target.server.name, "warm-up")
+            await closed_loop(client, target.bodies.take(plan.warmup), 4, target.warmup)
+        for target, client in zip(targets, clients, strict=True):
+            mode = f"open {plan.rate:g}/s × {plan.duration:g} s"
+            run = Run(target.database.kind, target.server.name, mode)
+            load = target.bodies.take(round(plan.rate * plan.duration))
+            await _measured(target, open_loop(client, load, plan.rate, run), run)
+        for turn in range(plan.rounds):
+            for target, client in zip(targets, clients, strict=True):
+                mode = f"closed ×{plan.concurrency}" + (
+                    f" ({turn + 1}/{plan.rounds})" if plan.rounds > 1 else ""
+                )
+                run = Run(target.database.kind, target.server.name, mode)
+                load = target.bodies.take(plan.requests)
+                loop = closed_loop(client, load, plan.concurrency, run, plan.time_limit)
+                await _measured(target, loop, run)
     finally:
-        await client.aclose()
-    return runs, warmup
+        for client in clients:
+            await client.aclose()
+
+
+async def _measured(target: Target, load: Any, run: Run) -> None:
+    server = target.server
+    before = await _scrape(server.url) if server.name == "leadrouter" else None
+    with _measuring(run, server):
+        await load
+    after = await _scrape(server.url) if before is not None else None
+    if before is not None and after is not None:
+        run.scraped = {name: after.get(name, 0) - before.get(name, 0) for name in SCRAPED}
+    target.runs.append(run)
 
 
 def _event_loop(coroutine: Any) -> Any:
@@ -469,10 +499,17 @@ class DatabaseReport:
     def run(self, server: str, mode: str) -> Run:
         return next(r for r in self.runs if r.server == server and r.mode.startswith(mode))
 
+    def closed(self, server: str) -> list[Run]:
+        return [r for r in self.runs if r.server == server and r.mode.startswith("closed")]
+
+    def throughput(self, server: str) -> float:
+        """The median of the server's closed-loop rounds, in leads/s."""
+        return statistics.median(r.per_second for r in self.closed(server))
+
     @property
     def fraction(self) -> float:
-        ours, floor = self.run("leadrouter", "closed"), self.run("floor", "closed")
-        return ours.per_second / floor.per_second if floor.per_second else 0.0
+        floor = self.throughput("floor")
+        return self.throughput("leadrouter") / floor if floor else 0.0
 
     @property
     def latency_ok(self) -> bool:
@@ -488,36 +525,32 @@ class DatabaseReport:
         return all(check.ok for check in self.integrity) and all(r.errors == 0 for r in self.runs)
 
 
-def measure_server(
-    database: BenchDatabase, server_name: str, plan: Plan, workdir: Path
-) -> tuple[list[Run], Integrity]:
-    """Start one server on its own fresh database, drive it, stop it, count its rows."""
-    bodies = LeadBodies(tag=f"{database.kind[:2]}{server_name[:2]}")
-    if server_name == "leadrouter":
-        server = start_leadrouter(
+def _start(name: str, database: BenchDatabase, workdir: Path) -> ServerProcess:
+    if name == "leadrouter":
+        return start_leadrouter(
             database, workdir, ROUTING_CONFIG=str(ROUTING_YML), WEBHOOK_SECRET=SECRET
         )
-        table = "leads"
-    else:
-        server = start_floor(database, workdir)
-        table = FLOOR_TABLE
-    with running(server):
-        measured, warmup = _event_loop(drive(server, database.kind, plan, bodies))
-    everything = [warmup, *measured]
-    check = Integrity(
-        server_name,
+    return start_floor(database, workdir)
+
+
+def _integrity(target: Target) -> Integrity:
+    everything = [target.warmup, *target.runs] if target.warmup else target.runs
+    if target.warmup and target.warmup.errors:  # not measured, but a failed lead is failed
+        failed = {f"warm-up {k}": v for k, v in target.warmup.statuses.items()}
+        target.runs[0].statuses.update(failed)
+    return Integrity(
+        target.server.name,
         accepted=sum(r.accepted for r in everything),
         distinct_ids=len({i for r in everything for i in r.lead_ids}),
-        rows=database.count(table),
+        rows=target.database.count("leads" if target.server.name == "leadrouter" else FLOOR_TABLE),
     )
-    if warmup.errors:  # not measured, but a failed lead is a failed lead
-        measured[0].statuses.update({f"warm-up {k}": v for k, v in warmup.statuses.items()})
-    return measured, check
 
 
 def bench(
     plan: Plan, databases: list[str], pg_admin_url: str
 ) -> tuple[list[DatabaseReport], list[str]]:
+    """Per kind of database: leadrouter and the floor, each on a fresh database of that kind,
+    both running while they are measured in turn."""
     reports: list[DatabaseReport] = []
     skipped: list[str] = []
     with tempfile.TemporaryDirectory(prefix="leadrouter-intake-") as tmp:
@@ -527,17 +560,23 @@ def bench(
                 continue
             workdir = Path(tmp) / kind
             workdir.mkdir()
-            report = DatabaseReport(kind, [], [])
-            for server_name in ("leadrouter", "floor"):
-                # each server gets a fresh database of the same kind
-                if kind == "sqlite":
-                    fresh = sqlite_database(workdir, server_name)
-                else:
-                    fresh = postgres_database(pg_admin_url, server_name)
-                with fresh as database:
-                    runs, check = measure_server(database, server_name, plan, workdir)
-                report.runs.extend(runs)
-                report.integrity.append(check)
+            with ExitStack() as stack:
+                targets = []
+                for name in ("leadrouter", "floor"):
+                    fresh = (
+                        sqlite_database(workdir, name)
+                        if kind == "sqlite"
+                        else postgres_database(pg_admin_url, name)
+                    )
+                    database = stack.enter_context(fresh)
+                    server = stack.enter_context(running(_start(name, database, workdir)))
+                    bodies = LeadBodies(tag=f"{kind[:2]}{name[:2]}")
+                    targets.append(Target(server, database, bodies))
+                _event_loop(drive(targets, plan))
+                for target in targets:  # servers stopped first: every write is in
+                    target.server.stop()
+                report = DatabaseReport(kind, [r for t in targets for r in t.runs], [])
+                report.integrity = [_integrity(t) for t in targets]
             reports.append(report)
     return reports, skipped
 
@@ -592,12 +631,16 @@ def verdicts(reports: list[DatabaseReport]) -> list[str]:
     lines = []
     for report in reports:
         db = report.database
-        ours, floor = report.run("leadrouter", "closed"), report.run("floor", "closed")
+        ours, floors = report.closed("leadrouter"), report.closed("floor")
         opened = report.run("leadrouter", "open")
+        rounds = ", ".join(
+            f"{a.per_second / b.per_second:.2f}" for a, b in zip(ours, floors, strict=True)
+        )
         lines.append(
-            f"{db}: leadrouter/floor throughput = {ours.per_second:,.0f} / "
-            f"{floor.per_second:,.0f} leads/s = {report.fraction:.2f} "
-            f"(target ≥ {TARGET_FRACTION}) {_verdict(report.throughput_ok)}"
+            f"{db}: leadrouter/floor throughput (median of {len(ours)} alternating rounds) = "
+            f"{report.throughput('leadrouter'):,.0f} / {report.throughput('floor'):,.0f} "
+            f"leads/s = {report.fraction:.2f} (target ≥ {TARGET_FRACTION}) "
+            f"{_verdict(report.throughput_ok)}; round by round {rounds}"
         )
         lines.append(
             f"{db}: p99 at {opened.per_second:,.0f} leads/s = {opened.ms(0.99):.1f} ms "
@@ -606,7 +649,7 @@ def verdicts(reports: list[DatabaseReport]) -> list[str]:
         if opened.max_lag > 0.005:
             lines.append(f"{db}: the open-loop client fell up to {opened.max_lag * 1000:.0f} ms "
                          "behind schedule (counted in latency)")  # fmt: skip
-        for run in (opened, ours):
+        for run in (opened, *ours):
             if run.scraped.get("leads"):
                 total, batches = run.scraped["leads"], run.scraped["batches"]
                 share = run.scraped["under"] / total
@@ -636,7 +679,7 @@ def _result(reports: list[DatabaseReport], notes: list[str]) -> Result:
         nan = float("nan")
         return Result("intake", 0, nan, nan, nan, nan, 0.0, TARGET, False, notes)
     first = reports[0]
-    opened, closed = first.run("leadrouter", "open"), first.run("leadrouter", "closed")
+    opened = first.run("leadrouter", "open")
     return Result(
         name=f"intake http ({first.database}, {opened.per_second:.0f}/s)",
         count=opened.accepted,
@@ -644,7 +687,7 @@ def _result(reports: list[DatabaseReport], notes: list[str]) -> Result:
         p90_us=opened.ms(0.90) * 1000,
         p99_us=opened.ms(0.99) * 1000,
         max_us=opened.max_ms * 1000,
-        per_second=closed.per_second,
+        per_second=first.throughput("leadrouter"),
         target=TARGET,
         passed=passed(reports),
         notes=notes,
@@ -656,7 +699,8 @@ def setup_note(plan: Plan) -> str:
         f"{_cores()} CPU cores shared by client, server and database (loopback, one machine; "
         f"load average {os.getloadavg()[0]:.2f} at start); "
         f"open loop {plan.rate:g}/s for {plan.duration:g} s, closed loop {plan.concurrency} "
-        f"clients × {plan.requests:,} leads (or {plan.time_limit:g} s), {plan.warmup} warm-up "
+        f"clients × {plan.requests:,} leads (or {plan.time_limit:g} s) × {plan.rounds} rounds, "
+        f"{plan.warmup} warm-up "
         f"leads per server, {plan.client} client"
     )
 
@@ -689,7 +733,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, help="open-loop leads per second")
     parser.add_argument("--duration", type=float, help="open-loop seconds")
     parser.add_argument("--concurrency", type=int, help="closed-loop clients")
-    parser.add_argument("--requests", type=int, help="closed-loop leads per server")
+    parser.add_argument("--requests", type=int, help="closed-loop leads per server and round")
+    parser.add_argument("--rounds", type=int, help="closed-loop rounds per server (median)")
     parser.add_argument(
         "--client",
         choices=sorted(CLIENTS),
@@ -715,9 +760,10 @@ def main(argv: list[str] | None = None) -> int:
         warmup=base.warmup,
         client=args.client,
         time_limit=base.time_limit,
+        rounds=args.rounds or base.rounds,
     )
-    if plan.rate <= 0 or plan.duration <= 0 or plan.concurrency < 1 or plan.requests < 1:
-        parser.error("rate, duration, concurrency and requests must be positive")
+    if min(plan.rate, plan.duration, plan.concurrency, plan.requests, plan.rounds) <= 0:
+        parser.error("rate, duration, concurrency, requests and rounds must be positive")
     chosen = args.databases or ("sqlite" if args.quick else "sqlite,postgresql")
     databases = [d.strip() for d in chosen.split(",") if d.strip()]
     if unknown := set(databases) - {"sqlite", "postgresql"}:

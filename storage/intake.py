@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     bindparam,
     cast,
+    func,
     insert,
     literal_column,
     null,
@@ -100,6 +101,8 @@ def _batch_read() -> Any:
 
 BATCH_READ = _batch_read()
 INSERT_LEADS = insert(LEADS).returning(LEADS.c.id, sort_by_parameter_order=True)
+INSERT_LEADS_WITH_IDS = insert(LEADS)
+NEXT_LEAD_ID = select(func.coalesce(func.max(LEADS.c.id), 0) + 1)
 INSERT_EVENTS, INSERT_OUTBOX = insert(EVENTS), insert(OUTBOX)
 INSERT_ASSIGNMENTS, INSERT_KEYS = insert(ASSIGNMENTS), insert(IDEMPOTENCY)
 TOUCH = (
@@ -378,7 +381,16 @@ class _Batch:
         if not waiting:
             return
         conn = self.conn
-        ids = conn.execute(INSERT_LEADS, [new.lead for new in waiting]).scalars().all()
+        if conn.dialect.name == "sqlite":
+            # SQLAlchemy inserts one row at a time on SQLite when it must return ids in order.
+            # This transaction holds SQLite's only write lock, and a new INTEGER PRIMARY KEY is
+            # the largest plus one: the ids are known, so give them, in one executemany.
+            first = conn.execute(NEXT_LEAD_ID).scalar_one()
+            ids = list(range(first, first + len(waiting)))
+            rows = [{**new.lead, "id": lead_id} for new, lead_id in zip(waiting, ids, strict=True)]
+            conn.execute(INSERT_LEADS_WITH_IDS, rows)
+        else:  # one multi-row INSERT ... RETURNING, ids in the order of the rows
+            ids = conn.execute(INSERT_LEADS, [new.lead for new in waiting]).scalars().all()
         events, messages, assignments = [], [], []
         for new, lead_id in zip(waiting, ids, strict=True):
             new.lead_id = lead_id
