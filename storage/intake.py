@@ -36,7 +36,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from routing import Decision, Lead, RoutingConfig, RoutingState, decide
-from storage import load, outbox, pg_writes, rotations
+from storage import bulk, load, outbox, rotations
+from storage.bulk import Write
 from storage.db import serialize_routing
 from storage.lifecycle import (
     SYSTEM,
@@ -60,7 +61,6 @@ from storage.models import (
     OutboxMessage,
     UTCDateTime,
 )
-from storage.pg_writes import Write
 
 LEADS = LeadRow.__table__  # type: ignore[attr-defined]
 EVENTS = Event.__table__  # type: ignore[attr-defined]
@@ -264,12 +264,7 @@ class _Batch:
         self._insert_waiting()
         self._write_routing_state(earliest)
         self.writes.append((INSERT_KEYS, self.keys))
-        if conn.dialect.name == "postgresql":
-            pg_writes.insert_all(conn, self.writes)  # one round trip for all of them
-        else:
-            for statement, rows in self.writes:
-                if rows:
-                    conn.execute(statement, rows)
+        bulk.insert_all(conn, self.writes)
         return [_result(outcome, outcomes, i, requests) for i, outcome in enumerate(outcomes)]
 
     def _read(self, earliest: datetime, window: timedelta) -> dict[str, dict[str, Any]]:
@@ -388,7 +383,7 @@ class _Batch:
             first = conn.execute(NEXT_LEAD_ID).scalar_one()
             ids = list(range(first, first + len(waiting)))
             rows = [{**new.lead, "id": lead_id} for new, lead_id in zip(waiting, ids, strict=True)]
-            conn.execute(INSERT_LEADS_WITH_IDS, rows)
+            bulk.insert_all(conn, [(INSERT_LEADS_WITH_IDS, rows)])
         else:  # one multi-row INSERT ... RETURNING, ids in the order of the rows
             ids = conn.execute(INSERT_LEADS, [new.lead for new in waiting]).scalars().all()
         events, messages, assignments = [], [], []

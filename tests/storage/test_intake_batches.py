@@ -177,3 +177,19 @@ def test_an_unreachable_database_fails_every_lead_of_the_batch(now, size):
         engine, CONFIG, [IntakeRequest(lead(n), "generic", now) for n in range(size)]
     )
     assert len(outcomes) == size and all(isinstance(o, Exception) for o in outcomes)
+
+
+def test_rows_written_in_bulk_read_back_as_the_models_wrote_them(engine, now):
+    (result,) = results(intake_many(engine, CONFIG, [IntakeRequest(lead(1), "hubspot", now, "d1")]))
+    with Session(engine) as session:
+        row = session.get(LeadRow, result.lead_id)
+        assert row is not None and row.created_at == now and row.data["company"] == "Example 1"
+        assigned = session.exec(select(Event).where(Event.kind == "assigned")).one()
+        assert assigned.at == now and assigned.detail == {"via": "intake"}
+        assert assigned.owner == result.owner and assigned.to_state == "assigned"
+        card = session.exec(select(OutboxMessage)).first()
+        assert card is not None and card.next_attempt_at == now and card.payload == {}
+        trace = session.exec(select(Assignment)).one()
+        assert trace.at == now and trace.trace and trace.owner == result.owner
+        key = session.exec(select(IdempotencyKey)).one()
+        assert key.created_at == now and key.response["lead_id"] == result.lead_id
