@@ -40,10 +40,33 @@ def insert_all(conn: Connection, writes: Sequence[Write]) -> None:
                     cursor.executemany(sql, [convert(row) for row in rows])
         else:
             for statement, rows in writes:
-                sql, convert = _compiled(statement, tuple(rows[0]), conn.dialect)
-                raw.executemany(sql, [convert(row) for row in rows])  # type: ignore[union-attr]
+                _sqlite_insert(raw, statement, rows, conn.dialect)  # type: ignore[arg-type]
     except (psycopg.IntegrityError, sqlite3.IntegrityError) as exc:  # as SQLAlchemy raises it
         raise IntegrityError(str(exc), None, exc) from exc
+
+
+def _sqlite_insert(
+    raw: sqlite3.Connection, statement: Insert, rows: Sequence[dict[str, Any]], dialect: Dialect
+) -> None:
+    """All the rows in multi-row INSERTs: one statement, not one step per row, and so one
+    release of the GIL (the sqlite3 module lets it go around every step, and the writer then
+    waits to get it back from the threads serving HTTP)."""
+    sql, convert = _compiled(statement, tuple(rows[0]), dialect)
+    values = [convert(row) for row in rows]
+    per_statement = max(1, SQLITE_MAX_VARIABLES // len(values[0]))
+    for start in range(0, len(values), per_statement):
+        chunk = values[start : start + per_statement]
+        raw.execute(_multi_row(sql, len(chunk)), [value for row in chunk for value in row])
+
+
+SQLITE_MAX_VARIABLES = 32766  # SQLite's limit on ? in a statement since 3.32
+
+
+@cache
+def _multi_row(sql: str, rows: int) -> str:
+    head, _, rest = sql.partition(" VALUES ")
+    one_row, _, tail = rest.partition(")")  # (?, ?, …) then ON CONFLICT … if an upsert
+    return f"{head} VALUES {', '.join([one_row + ')'] * rows)}{tail}"
 
 
 @cache

@@ -12,6 +12,7 @@ same helpers as the re-routes in storage.lifecycle, so the two agree.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -61,6 +62,8 @@ from storage.models import (
     OutboxMessage,
     UTCDateTime,
 )
+
+log = logging.getLogger(__name__)
 
 LEADS = LeadRow.__table__  # type: ignore[attr-defined]
 EVENTS = Event.__table__  # type: ignore[attr-defined]
@@ -184,6 +187,7 @@ def intake_many(
             return _Batch(conn, config, requests).run()
     except Exception as exc:
         if len(requests) > 1:
+            log.warning("a batch of %d leads failed (%r): each is tried alone", len(requests), exc)
             return [outcome for one in requests for outcome in intake_many(engine, config, [one])]
         return [_answer_after_conflict(engine, requests[0], exc)]
 
