@@ -32,6 +32,9 @@ def insert_all(conn: Connection, writes: Sequence[Write]) -> None:
     """Run every write, in order, inside the caller's transaction."""
     raw = conn.connection.driver_connection
     writes = [(statement, rows) for statement, rows in writes if rows]
+    for statement, rows in writes:
+        if any(row.keys() != rows[0].keys() for row in rows):
+            raise ValueError(f"{statement.table}: rows of one write must have the same columns")
     try:
         if conn.dialect.name == "postgresql":
             with raw.pipeline(), raw.cursor() as cursor:  # type: ignore[union-attr]
@@ -53,13 +56,11 @@ def _sqlite_insert(
     waits to get it back from the threads serving HTTP)."""
     sql, convert = _compiled(statement, tuple(rows[0]), dialect)
     values = [convert(row) for row in rows]
-    per_statement = max(1, SQLITE_MAX_VARIABLES // len(values[0]))
+    limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)  # 999 before SQLite 3.32
+    per_statement = max(1, limit // len(values[0]))
     for start in range(0, len(values), per_statement):
         chunk = values[start : start + per_statement]
         raw.execute(_multi_row(sql, len(chunk)), [value for row in chunk for value in row])
-
-
-SQLITE_MAX_VARIABLES = 32766  # SQLite's limit on ? in a statement since 3.32
 
 
 @cache
@@ -81,7 +82,7 @@ def _compiled(
         if isinstance(kind, UTCDateTime):
             to_sql[name] = _naive_utc if dialect.name == "postgresql" else _sqlite_time
         elif isinstance(kind, JSON):
-            to_sql[name] = json.dumps
+            to_sql[name] = json.dumps  # (None too, as 'null': SQLAlchemy's JSON does the same)
     order = compiled.positiontup  # SQLite's ? placeholders; PostgreSQL's are named
     if order is not None and (missing := set(order) - set(columns)):
         raise ValueError(f"{table}: rows lack {sorted(missing)}")
@@ -89,7 +90,7 @@ def _compiled(
     def convert(row: dict[str, Any]) -> Any:
         values = dict(row)
         for name, to_value in to_sql.items():
-            if values[name] is not None:
+            if values[name] is not None or to_value is json.dumps:
                 values[name] = to_value(values[name])
         return values if order is None else tuple(values[name] for name in order)
 

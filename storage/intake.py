@@ -34,7 +34,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from routing import Decision, Lead, RoutingConfig, RoutingState, decide
 from storage import bulk, load, outbox, rotations
@@ -181,15 +181,25 @@ def intake_many(
     engine: Engine, config: RoutingConfig, requests: Sequence[IntakeRequest]
 ) -> list[IntakeResult | Exception]:
     """Each request's result, or the exception that stopped it, committed in one transaction.
-    If that transaction fails, each lead is tried again on its own: a bad lead fails alone."""
+    If that transaction fails because of a lead, each lead is tried again on its own, so a bad
+    lead fails alone; if the database is unreachable or locked, they all fail at once."""
     try:
         with engine.begin() as conn:
             return _Batch(conn, config, requests).run()
     except Exception as exc:
-        if len(requests) > 1:
-            log.warning("a batch of %d leads failed (%r): each is tried alone", len(requests), exc)
-            return [outcome for one in requests for outcome in intake_many(engine, config, [one])]
-        return [_answer_after_conflict(engine, requests[0], exc)]
+        if len(requests) == 1:
+            return [_answer_after_conflict(engine, requests[0], exc)]
+        if _database_unavailable(exc):  # retrying lead by lead would wait once per lead
+            return [exc] * len(requests)
+        log.warning("a batch of %d leads failed (%r): each is tried alone", len(requests), exc)
+        return [outcome for one in requests for outcome in intake_many(engine, config, [one])]
+
+
+def _database_unavailable(exc: Exception) -> bool:
+    """The database, not any lead, is the problem: down, unreachable, or locked too long."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError | TimeoutError)
 
 
 def _answer_after_conflict(

@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from contextlib import suppress
 from dataclasses import dataclass
 
@@ -78,6 +78,17 @@ class IntakeQueue:
         if writer is not None:
             self._waiting.put(_STOP)
             writer.join(timeout)
+        # whatever came in behind the stop (a caller racing with close) is written here
+        left = []
+        while True:
+            try:
+                item = self._waiting.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _STOP:
+                left.append(item)
+        for start in range(0, len(left), self.max_batch):
+            self._write(left[start : start + self.max_batch])
 
     def _ensure_writer(self) -> None:
         if self._writer is not None:
@@ -90,23 +101,33 @@ class IntakeQueue:
                 self._writer.start()
 
     def _write_forever(self) -> None:
-        while True:
-            first = self._waiting.get()
-            if first is _STOP:
-                return
-            batch = [first]
-            while len(batch) < self.max_batch:
-                try:
-                    item = self._waiting.get_nowait()
-                except queue.Empty:
-                    break
-                if item is _STOP:
-                    self._waiting.put(_STOP)  # after this batch
-                    break
-                batch.append(item)
-            self._write(batch)
+        try:
+            while (batch := self._next_batch()) is not None:
+                self._write(batch)
+        finally:  # however it ends, the next caller starts a new writer
+            with self._start:
+                if self._writer is threading.current_thread():
+                    self._writer = None
+
+    def _next_batch(self) -> list[_Waiting] | None:
+        """What is waiting (at least one lead; up to max_batch), or None when told to stop."""
+        first = self._waiting.get()
+        if first is _STOP:
+            return None
+        batch = [first]
+        while len(batch) < self.max_batch:
+            try:
+                item = self._waiting.get_nowait()
+            except queue.Empty:
+                break
+            if item is _STOP:
+                self._waiting.put(_STOP)  # after this batch
+                break
+            batch.append(item)
+        return batch
 
     def _write(self, batch: list[_Waiting]) -> None:
+        """Write the batch and answer every caller, whatever happens."""
         try:
             outcomes: list[Outcome] = intake_many(
                 self.engine, self.config, [waiting.request for waiting in batch]
@@ -123,14 +144,17 @@ class IntakeQueue:
         for loop, settled in by_loop.items():
             with suppress(RuntimeError):  # that loop has closed: nobody is waiting any more
                 loop.call_soon_threadsafe(_settle, settled)
-        self.on_batch(len(batch))
+        try:
+            self.on_batch(len(batch))
+        except Exception:
+            log.exception("intake batch callback failed")
 
 
 def _settle(settled: list[Settled]) -> None:
     for future, outcome in settled:
-        if future.done():  # an asyncio caller that went away (its request was cancelled)
-            continue
-        if isinstance(outcome, Exception):
-            future.set_exception(outcome)
-        else:
-            future.set_result(outcome)
+        # a caller that went away (cancelled) is skipped; its lead is stored all the same
+        with suppress(InvalidStateError, asyncio.InvalidStateError):
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)

@@ -7,13 +7,15 @@ import time
 from collections import Counter
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 
 from routing import Lead
 from storage import intake
 from storage.db import serialize_routing
 from storage.intake import IntakeRequest, IntakeResult, intake_many
-from storage.intake_queue import IntakeQueue
+from storage.intake_queue import _STOP, IntakeQueue
 from storage.models import Assignment, Event, IdempotencyKey, LeadRow, OutboxMessage
 from tests.storage.team import team
 
@@ -179,14 +181,17 @@ def test_many_threads_through_the_queue_split_evenly(engine, now):
 
 
 @pytest.mark.parametrize("size", [1, 5])
-def test_an_unreachable_database_fails_every_lead_of_the_batch(now, size):
+def test_an_unreachable_database_fails_every_lead_of_the_batch_at_once(now, size):
     from storage.db import make_engine
 
     engine = make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    attempts = []
+    event.listen(engine, "do_connect", lambda *args: attempts.append(1))
     outcomes = intake_many(
         engine, CONFIG, [IntakeRequest(lead(n), "generic", now) for n in range(size)]
     )
-    assert len(outcomes) == size and all(isinstance(o, Exception) for o in outcomes)
+    assert len(outcomes) == size and all(isinstance(o, OperationalError) for o in outcomes)
+    assert len(attempts) == 1  # not once more per lead
 
 
 def test_rows_written_in_bulk_read_back_as_the_models_wrote_them(engine, now):
@@ -203,3 +208,29 @@ def test_rows_written_in_bulk_read_back_as_the_models_wrote_them(engine, now):
         assert trace.at == now and trace.trace and trace.owner == result.owner
         key = session.exec(select(IdempotencyKey)).one()
         assert key.created_at == now and key.response["lead_id"] == result.lead_id
+
+
+def test_a_writer_that_dies_is_replaced_and_nobody_waits_forever(engine, now):
+    sizes: list[int] = []
+
+    def flaky(size: int) -> None:
+        sizes.append(size)
+        if len(sizes) == 1:
+            raise RuntimeError("a metrics backend that broke")
+
+    queue = IntakeQueue(engine, CONFIG, on_batch=flaky)
+    try:
+        first = queue.submit(IntakeRequest(lead(1), "generic", now)).result(timeout=30)
+        second = queue.submit(IntakeRequest(lead(2), "generic", now)).result(timeout=30)
+    finally:
+        queue.close()
+    assert first.owner != second.owner and count(engine, LeadRow) == 2
+
+
+def test_a_lead_sent_while_the_queue_closes_is_still_written(engine, now):
+    queue = IntakeQueue(engine, CONFIG)
+    queue.submit(IntakeRequest(lead(1), "generic", now)).result(timeout=30)
+    queue._waiting.put(_STOP)  # the writer stops, as close() makes it…
+    late = queue.submit(IntakeRequest(lead(2), "generic", now))  # …with a lead behind it
+    queue.close()
+    assert late.result(timeout=5).lead_id and count(engine, LeadRow) == 2
