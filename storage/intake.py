@@ -13,7 +13,8 @@ same helpers as the re-routes in storage.lifecycle, so the two agree.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -178,21 +179,38 @@ def intake(
 
 
 def intake_many(
-    engine: Engine, config: RoutingConfig, requests: Sequence[IntakeRequest]
+    engine: Engine,
+    config: RoutingConfig,
+    requests: Sequence[IntakeRequest],
+    *,
+    conn: Connection | None = None,
 ) -> list[IntakeResult | Exception]:
     """Each request's result, or the exception that stopped it, committed in one transaction.
     If that transaction fails because of a lead, each lead is tried again on its own, so a bad
-    lead fails alone; if the database is unreachable or locked, they all fail at once."""
+    lead fails alone; if the database is unreachable or locked, they all fail at once.
+    `conn`: a connection to reuse (the intake writer keeps one), else one from the pool."""
     try:
-        with engine.begin() as conn:
-            return _Batch(conn, config, requests).run()
+        with _transaction(engine, conn) as connection:
+            return _Batch(connection, config, requests).run()
     except Exception as exc:
         if len(requests) == 1:
             return [_answer_after_conflict(engine, requests[0], exc)]
         if _database_unavailable(exc):  # retrying lead by lead would wait once per lead
             return [exc] * len(requests)
         log.warning("a batch of %d leads failed (%r): each is tried alone", len(requests), exc)
-        return [outcome for one in requests for outcome in intake_many(engine, config, [one])]
+        return [
+            outcome for one in requests for outcome in intake_many(engine, config, [one], conn=conn)
+        ]
+
+
+@contextmanager
+def _transaction(engine: Engine, conn: Connection | None) -> Iterator[Connection]:
+    if conn is None:
+        with engine.begin() as connection:
+            yield connection
+    else:
+        with conn.begin():
+            yield conn
 
 
 def _database_unavailable(exc: Exception) -> bool:

@@ -19,7 +19,7 @@ from concurrent.futures import Future, InvalidStateError
 from contextlib import suppress
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from routing import RoutingConfig
 from storage.intake import IntakeRequest, IntakeResult, intake_many
@@ -101,10 +101,18 @@ class IntakeQueue:
                 self._writer.start()
 
     def _write_forever(self) -> None:
+        # One connection for the writer's life: no pool checkout (and, on PostgreSQL, no
+        # pre-ping round trip) per batch. SQLAlchemy reconnects it if the database went away.
+        conn: Connection | None = None
         try:
             while (batch := self._next_batch()) is not None:
-                self._write(batch)
+                if conn is None:
+                    with suppress(Exception):  # (if not, the batch fails with the reason)
+                        conn = self.engine.connect()
+                self._write(batch, conn)
         finally:  # however it ends, the next caller starts a new writer
+            if conn is not None:
+                conn.close()
             with self._start:
                 if self._writer is threading.current_thread():
                     self._writer = None
@@ -126,11 +134,11 @@ class IntakeQueue:
             batch.append(item)
         return batch
 
-    def _write(self, batch: list[_Waiting]) -> None:
+    def _write(self, batch: list[_Waiting], conn: Connection | None = None) -> None:
         """Write the batch and answer every caller, whatever happens."""
         try:
             outcomes: list[Outcome] = intake_many(
-                self.engine, self.config, [waiting.request for waiting in batch]
+                self.engine, self.config, [waiting.request for waiting in batch], conn=conn
             )
         except BaseException as exc:  # intake_many answers per lead; this is a last resort
             log.exception("intake batch of %d failed", len(batch))

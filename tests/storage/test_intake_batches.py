@@ -234,3 +234,15 @@ def test_a_lead_sent_while_the_queue_closes_is_still_written(engine, now):
     late = queue.submit(IntakeRequest(lead(2), "generic", now))  # …with a lead behind it
     queue.close()
     assert late.result(timeout=5).lead_id and count(engine, LeadRow) == 2
+
+
+def test_the_queue_answers_with_the_error_when_the_database_is_down(now):
+    from storage.db import make_engine
+
+    queue = IntakeQueue(make_engine("postgresql+psycopg://nobody@127.0.0.1:1/none"), CONFIG)
+    futures = [queue.submit(IntakeRequest(lead(n), "generic", now)) for n in range(3)]
+    try:
+        for future in futures:
+            assert isinstance(future.exception(timeout=30), OperationalError)
+    finally:
+        queue.close()
