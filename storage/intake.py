@@ -20,11 +20,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
     Connection,
     Engine,
     Integer,
     String,
+    any_,
     bindparam,
     cast,
     func,
@@ -79,31 +81,37 @@ SEEN = select(IDEMPOTENCY.c.key, IDEMPOTENCY.c.response).where(
 )
 
 
-def _batch_read() -> Any:
+def _batch_read(postgresql: bool = False) -> Any:
     """What a batch reads under the routing lock, in one statement: the routing state (as
     storage.lifecycle reads it), the answers already given to these deliveries ('k' rows), and
     the recent leads from these emails ('e' rows: email, created_at, id, state). Those are found
     by (email, created_at) alone: given the states too, SQLite's planner would rather walk every
-    open lead once a batch holds a few dozen emails."""
+    open lead once a batch holds a few dozen emails.
+
+    `postgresql`: the lists as arrays (= ANY), so the SQL is the same for any batch and can be
+    compiled once and sent with the lock in one round trip (storage.bulk.read_locked)."""
     no_json, no_time = cast(null(), JSON), cast(null(), UTCDateTime)
+    if postgresql:
+        keys = IDEMPOTENCY.c.key == any_(bindparam("keys", type_=ARRAY(String)))
+        emails = LEADS.c.email == any_(bindparam("emails", type_=ARRAY(String)))
+    else:
+        keys = IDEMPOTENCY.c.key.in_(bindparam("keys", expanding=True))
+        emails = LEADS.c.email.in_(bindparam("emails", expanding=True))
     no_int, no_text = cast(null(), Integer), cast(null(), String)
     return union_all(
         *(branch.add_columns(no_text) for branch in state_branches()),
         select(
             literal_column("'k'"), IDEMPOTENCY.c.key, IDEMPOTENCY.c.response, no_time, no_int,
             no_text,
-        ).where(IDEMPOTENCY.c.key.in_(bindparam("keys", expanding=True))),
+        ).where(keys),
         select(
             literal_column("'e'"), LEADS.c.email, no_json, LEADS.c.created_at, LEADS.c.id,
             LEADS.c.state,
-        ).where(
-            LEADS.c.email.in_(bindparam("emails", expanding=True)),
-            LEADS.c.created_at >= bindparam("since", type_=UTCDateTime),
-        ),
+        ).where(emails, LEADS.c.created_at >= bindparam("since", type_=UTCDateTime)),
     )  # fmt: skip
 
 
-BATCH_READ = _batch_read()
+BATCH_READ, BATCH_READ_PG = _batch_read(), _batch_read(postgresql=True)
 INSERT_LEADS = insert(LEADS).returning(LEADS.c.id, sort_by_parameter_order=True)
 INSERT_LEADS_WITH_IDS = insert(LEADS)
 NEXT_LEAD_ID = select(func.coalesce(func.max(LEADS.c.id), 0) + 1)
@@ -264,7 +272,6 @@ class _Batch:
 
     def run(self) -> list[IntakeResult | Exception]:
         conn, requests = self.conn, self.requests
-        serialize_routing(conn)
         earliest = min(r.now for r in requests)
         window = self.config.intake.duplicate_window
         seen = self._read(earliest, window)
@@ -303,15 +310,17 @@ class _Batch:
         """Load the routing state and the recent leads of the batch's emails; returns the
         stored answers of the batch's keys that were seen before."""
         requests = self.requests
-        rows = self.conn.execute(
-            BATCH_READ,
-            {
-                "now": earliest,
-                "keys": sorted({r.key for r in requests if r.key}),
-                "emails": sorted({r.lead.email for r in requests if r.lead.email}),
-                "since": earliest - window,
-            },
-        )
+        params = {
+            "now": earliest,
+            "keys": sorted({r.key for r in requests if r.key}),
+            "emails": sorted({r.lead.email for r in requests if r.lead.email}),
+            "since": earliest - window,
+        }
+        if self.conn.dialect.name == "postgresql":  # lock and read in one round trip
+            rows = bulk.read_locked(self.conn, BATCH_READ_PG, params)
+        else:
+            serialize_routing(self.conn)  # (SQLite: the write transaction already excludes)
+            rows = self.conn.execute(BATCH_READ, params).all()
         seen: dict[str, dict[str, Any]] = {}
         away: dict[str, datetime | None] = {}
         recent = []
