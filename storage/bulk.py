@@ -30,8 +30,9 @@ from storage.models import UTCDateTime
 Write = tuple[Insert, Sequence[dict[str, Any]]]  # a statement and its rows (same keys each)
 
 
-def insert_all(conn: Connection, writes: Sequence[Write]) -> None:
-    """Run every write, in order, inside the caller's transaction."""
+def insert_all(conn: Connection, writes: Sequence[Write], *, commit: bool = False) -> None:
+    """Run every write, in order, inside the caller's transaction. `commit`: on PostgreSQL,
+    COMMIT in the same round trip (the caller's transaction then finds nothing left to do)."""
     raw = conn.connection.driver_connection
     writes = [(statement, rows) for statement, rows in writes if rows]
     for statement, rows in writes:
@@ -43,6 +44,8 @@ def insert_all(conn: Connection, writes: Sequence[Write]) -> None:
                 for statement, rows in writes:
                     sql, convert = _compiled(statement, tuple(rows[0]), conn.dialect)
                     cursor.executemany(sql, [convert(row) for row in rows])
+                if commit:
+                    raw.commit()  # type: ignore[union-attr]
         else:
             for statement, rows in writes:
                 _sqlite_insert(raw, statement, rows, conn.dialect)  # type: ignore[arg-type]
@@ -72,20 +75,29 @@ def _multi_row(sql: str, rows: int) -> str:
     return f"{head} VALUES {', '.join([one_row + ')'] * rows)}{tail}"
 
 
-def read_locked(conn: Connection, query: Select, params: dict[str, Any]) -> list[Row]:
-    """PostgreSQL: take the routing lock and run `query`, in one round trip (and the BEGIN
-    with them). Two statements, so the query's snapshot is taken once the lock is granted and
-    sees every lead routed before. Rows come back as SQLAlchemy would give them (aware times)."""
+def read_locked(
+    conn: Connection, query: Select, params: dict[str, Any], *, new_ids: int
+) -> tuple[list[Row], list[int]]:
+    """PostgreSQL: take the routing lock, run `query` and draw `new_ids` lead ids, in one
+    round trip (and the BEGIN with them). Separate statements, so the query's snapshot is
+    taken once the lock is granted and sees every lead routed before. Rows come back as
+    SQLAlchemy would give them (aware times)."""
     raw = conn.connection.driver_connection
     sql, constants = _compiled_query(query, conn.dialect)
     values = {k: _naive_utc(v) if isinstance(v, datetime) else v for k, v in params.items()}
     values = {**constants, **values}
-    with raw.pipeline(), raw.cursor() as lock, raw.cursor() as cursor:  # type: ignore[union-attr]
+    with raw.pipeline(), raw.cursor() as lock, raw.cursor() as read, raw.cursor() as ids:  # type: ignore[union-attr]
         lock.execute(db.ROUTING_LOCK_SQL)
-        cursor.execute(sql, values)
-        fetched = cursor.fetchall()
+        read.execute(sql, values)
+        ids.execute(NEW_LEAD_IDS, {"n": new_ids})
+        rows, drawn = read.fetchall(), sorted(lead_id for (lead_id,) in ids.fetchall())
     conn.info["routing_lock"] = conn.get_transaction()  # (see storage.db.serialize_routing)
-    return [tuple(_aware(v) for v in row) for row in fetched]  # type: ignore[misc]
+    return [tuple(_aware(v) for v in row) for row in rows], drawn  # type: ignore[misc]
+
+
+NEW_LEAD_IDS = (
+    "SELECT nextval(pg_get_serial_sequence('leads', 'id')) FROM generate_series(1, %(n)s)"
+)
 
 
 @cache

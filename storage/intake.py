@@ -112,7 +112,6 @@ def _batch_read(postgresql: bool = False) -> Any:
 
 
 BATCH_READ, BATCH_READ_PG = _batch_read(), _batch_read(postgresql=True)
-INSERT_LEADS = insert(LEADS).returning(LEADS.c.id, sort_by_parameter_order=True)
 INSERT_LEADS_WITH_IDS = insert(LEADS)
 NEXT_LEAD_ID = select(func.coalesce(func.max(LEADS.c.id), 0) + 1)
 INSERT_EVENTS, INSERT_OUTBOX = insert(EVENTS), insert(OUTBOX)
@@ -269,6 +268,7 @@ class _Batch:
     moved_pools: set[str] = field(default_factory=set)
     load: dict[str, int] = field(default_factory=dict)  # rep -> open leads added
     open_by_email: dict[str, tuple[int, datetime]] = field(default_factory=dict)
+    spare_ids: list[int] = field(default_factory=list)  # PostgreSQL: lead ids drawn, not used
 
     def run(self) -> list[IntakeResult | Exception]:
         conn, requests = self.conn, self.requests
@@ -288,6 +288,8 @@ class _Batch:
                 continue
             if email in new_by_email:  # the same person twice in one batch: insert the first
                 self._insert_waiting()
+                bulk.insert_all(conn, self.writes)  # (the touch below needs the lead's row)
+                self.writes = []
                 first = new_by_email.pop(email)
                 self.open_by_email[email] = (first.lead_id, first.lead["created_at"])
             repeated = self.open_by_email.get(email) if email else None
@@ -303,7 +305,7 @@ class _Batch:
         self._insert_waiting()
         self._write_routing_state(earliest)
         self.writes.append((INSERT_KEYS, self.keys))
-        bulk.insert_all(conn, self.writes)
+        bulk.insert_all(conn, self.writes, commit=True)
         return [_result(outcome, outcomes, i, requests) for i, outcome in enumerate(outcomes)]
 
     def _read(self, earliest: datetime, window: timedelta) -> dict[str, dict[str, Any]]:
@@ -316,8 +318,10 @@ class _Batch:
             "emails": sorted({r.lead.email for r in requests if r.lead.email}),
             "since": earliest - window,
         }
-        if self.conn.dialect.name == "postgresql":  # lock and read in one round trip
-            rows = bulk.read_locked(self.conn, BATCH_READ_PG, params)
+        if self.conn.dialect.name == "postgresql":  # lock, read and ids in one round trip
+            rows, self.spare_ids = bulk.read_locked(
+                self.conn, BATCH_READ_PG, params, new_ids=len(requests)
+            )
         else:
             serialize_routing(self.conn)  # (SQLite: the write transaction already excludes)
             rows = self.conn.execute(BATCH_READ, params).all()
@@ -411,8 +415,8 @@ class _Batch:
         return result
 
     def _insert_waiting(self) -> None:
-        """Insert the decided leads (one multi-row INSERT); their rows, which need the ids they
-        got, go with the batch's last writes."""
+        """Give the decided leads their ids and queue their rows for the batch's last writes.
+        SQLite inserts the leads at once, as their ids are the largest so far plus one."""
         waiting, self.waiting = self.waiting, []
         if not waiting:
             return
@@ -425,8 +429,10 @@ class _Batch:
             ids = list(range(first, first + len(waiting)))
             rows = [{**new.lead, "id": lead_id} for new, lead_id in zip(waiting, ids, strict=True)]
             bulk.insert_all(conn, [(INSERT_LEADS_WITH_IDS, rows)])
-        else:  # one multi-row INSERT ... RETURNING, ids in the order of the rows
-            ids = conn.execute(INSERT_LEADS, [new.lead for new in waiting]).scalars().all()
+        else:  # ids drawn from the sequence with the batch's first read; inserted with the rest
+            ids, self.spare_ids = self.spare_ids[: len(waiting)], self.spare_ids[len(waiting) :]
+            rows = [{**new.lead, "id": lead_id} for new, lead_id in zip(waiting, ids, strict=True)]
+            self.writes.append((INSERT_LEADS_WITH_IDS, rows))
         events, messages, assignments = [], [], []
         for new, lead_id in zip(waiting, ids, strict=True):
             new.lead_id = lead_id
