@@ -98,8 +98,12 @@ def _batch_read(postgresql: bool = False) -> Any:
         keys = IDEMPOTENCY.c.key.in_(bindparam("keys", expanding=True))
         emails = LEADS.c.email.in_(bindparam("emails", expanding=True))
     no_int, no_text = cast(null(), Integer), cast(null(), String)
+    branches = [branch.add_columns(no_text) for branch in state_branches()]
+    if not postgresql:  # SQLite: the largest lead id so far ('n'), for the ids of new leads
+        largest = select(func.coalesce(func.max(LEADS.c.id), 0)).scalar_subquery()
+        branches.append(select(literal_column("'n'"), no_text, no_json, no_time, largest, no_text))
     return union_all(
-        *(branch.add_columns(no_text) for branch in state_branches()),
+        *branches,
         select(
             literal_column("'k'"), IDEMPOTENCY.c.key, IDEMPOTENCY.c.response, no_time, no_int,
             no_text,
@@ -113,7 +117,6 @@ def _batch_read(postgresql: bool = False) -> Any:
 
 BATCH_READ, BATCH_READ_PG = _batch_read(), _batch_read(postgresql=True)
 INSERT_LEADS_WITH_IDS = insert(LEADS)
-NEXT_LEAD_ID = select(func.coalesce(func.max(LEADS.c.id), 0) + 1)
 INSERT_EVENTS, INSERT_OUTBOX = insert(EVENTS), insert(OUTBOX)
 INSERT_ASSIGNMENTS, INSERT_KEYS = insert(ASSIGNMENTS), insert(IDEMPOTENCY)
 TOUCH = (
@@ -269,6 +272,7 @@ class _Batch:
     load: dict[str, int] = field(default_factory=dict)  # rep -> open leads added
     open_by_email: dict[str, tuple[int, datetime]] = field(default_factory=dict)
     spare_ids: list[int] = field(default_factory=list)  # PostgreSQL: lead ids drawn, not used
+    largest_id: int = 0  # SQLite: the largest lead id in the table so far
 
     def run(self) -> list[IntakeResult | Exception]:
         conn, requests = self.conn, self.requests
@@ -337,6 +341,8 @@ class _Batch:
                 self.open[key] = number
             elif kind == "k":
                 seen[key] = blob
+            elif kind == "n":
+                self.largest_id = number
             elif state in TOUCHABLE:
                 recent.append((at, number, key))
         for created, lead_id, email in sorted(recent):  # the newest of each email stays
@@ -422,11 +428,11 @@ class _Batch:
             return
         conn = self.conn
         if conn.dialect.name == "sqlite":
-            # SQLAlchemy inserts one row at a time on SQLite when it must return ids in order.
             # This transaction holds SQLite's only write lock, and a new INTEGER PRIMARY KEY is
-            # the largest plus one: the ids are known, so give them, in one executemany.
-            first = conn.execute(NEXT_LEAD_ID).scalar_one()
-            ids = list(range(first, first + len(waiting)))
+            # the largest plus one: the ids are known (and SQLAlchemy would insert row by row
+            # to learn them), so give them, in one multi-row INSERT.
+            ids = list(range(self.largest_id + 1, self.largest_id + 1 + len(waiting)))
+            self.largest_id += len(waiting)
             rows = [{**new.lead, "id": lead_id} for new, lead_id in zip(waiting, ids, strict=True)]
             bulk.insert_all(conn, [(INSERT_LEADS_WITH_IDS, rows)])
         else:  # ids drawn from the sequence with the batch's first read; inserted with the rest
