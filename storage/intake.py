@@ -6,8 +6,10 @@ commit, see storage.intake_queue): one routing lock, one read of the routing sta
 statement per table for all of them. They are decided one after another in order of arrival, on
 a routing state kept current in memory, so the decisions are the same as one transaction each.
 
-The hot path is SQLAlchemy Core on one connection, no ORM objects. The rows are built by the
-same helpers as the re-routes in storage.lifecycle, so the two agree.
+No ORM objects on this hot path: the read goes through SQLAlchemy Core, the batch's rows
+through storage.bulk (the driver's executemany; on PostgreSQL two round trips per batch, one
+for the lock and the read, one for the rows and the COMMIT). The rows are built by the same
+helpers as the re-routes in storage.lifecycle, so the two agree.
 """
 
 from __future__ import annotations
