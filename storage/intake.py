@@ -44,7 +44,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from routing import Decision, Lead, RoutingConfig, RoutingState, decide
 from storage import bulk, load, outbox, rotations
 from storage.bulk import Write
-from storage.db import serialize_routing
 from storage.lifecycle import (
     SYSTEM,
     _assignment_values,
@@ -283,14 +282,14 @@ class _Batch:
         seen = self._read(earliest, window)
         new_by_email: dict[str, _NewLead] = {}
         taken: dict[str, _NewLead | IntakeResult] = {}  # key -> who took it in this batch
-        outcomes: list[_NewLead | IntakeResult] = []
+        outcomes: list[tuple[_NewLead | IntakeResult, bool]] = []  # (outcome, a replay?)
         for request in requests:
             key, email = request.key, request.lead.email
             if key in seen:
-                outcomes.append(IntakeResult(**seen[key], replayed=True))
+                outcomes.append((IntakeResult(**seen[key]), True))
                 continue
             if key in taken:  # the same delivery twice in one batch
-                outcomes.append(taken[key])
+                outcomes.append((taken[key], True))
                 continue
             if email in new_by_email:  # the same person twice in one batch: insert the first
                 self._insert_waiting()
@@ -305,14 +304,14 @@ class _Batch:
                 outcome = self._new(request)
                 if email and outcome.lead["state"] in TOUCHABLE:
                     new_by_email[email] = outcome
-            outcomes.append(outcome)
+            outcomes.append((outcome, False))
             if key:
                 taken[key] = outcome
         self._insert_waiting()
         self._write_routing_state(earliest)
         self.writes.append((INSERT_KEYS, self.keys))
         bulk.insert_all(conn, self.writes, commit=True)
-        return [_result(outcome, outcomes, i, requests) for i, outcome in enumerate(outcomes)]
+        return [_result(outcome, replayed) for outcome, replayed in outcomes]
 
     def _read(self, earliest: datetime, window: timedelta) -> dict[str, dict[str, Any]]:
         """Load the routing state and the recent leads of the batch's emails; returns the
@@ -328,8 +327,7 @@ class _Batch:
             rows, self.spare_ids = bulk.read_locked(
                 self.conn, BATCH_READ_PG, params, new_ids=len(requests)
             )
-        else:
-            serialize_routing(self.conn)  # (SQLite: the write transaction already excludes)
+        else:  # (SQLite: the write transaction already keeps every other writer out)
             rows = self.conn.execute(BATCH_READ, params).all()
         seen: dict[str, dict[str, Any]] = {}
         away: dict[str, datetime | None] = {}
@@ -473,15 +471,6 @@ def _key_row(key: str, result: IntakeResult, now: datetime) -> dict[str, Any]:
     return {"key": key, "lead_id": result.lead_id, "response": result.stored(), "created_at": now}
 
 
-def _result(
-    outcome: _NewLead | IntakeResult,
-    outcomes: list[_NewLead | IntakeResult],
-    index: int,
-    requests: Sequence[IntakeRequest],
-) -> IntakeResult:
+def _result(outcome: _NewLead | IntakeResult, replayed: bool) -> IntakeResult:
     result = outcome.result if isinstance(outcome, _NewLead) else outcome
-    key = requests[index].key
-    first = next(i for i, other in enumerate(outcomes) if other is outcome)
-    if key and first != index:  # a repeat of a delivery earlier in this batch
-        return replace(result, replayed=True)
-    return result
+    return replace(result, replayed=True) if replayed else result

@@ -72,29 +72,6 @@ class Refused(Exception):
         self.lead = LeadRow(**lead.model_dump()) if lead is not None else None
 
 
-@dataclass(frozen=True)
-class IntakeResult:
-    lead_id: int
-    state: str
-    owner: str | None
-    rule: str | None
-    reason: str
-    duplicate: bool = False  # joined an open lead with the same email as a repeat touch
-    replayed: bool = False  # the same delivery was seen before: this is the first answer
-
-    def response(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "lead_id": self.lead_id,
-            "state": self.state,
-            "owner": self.owner,
-            "rule": self.rule,
-            "reason": self.reason,
-        }
-        if self.duplicate:
-            body["duplicate"] = True
-        return body
-
-
 # ---------------------------------------------------------------- routing state
 #
 # Intake itself (new leads, many per transaction) is storage.intake; it builds its rows with the
@@ -106,12 +83,6 @@ ROTATIONS = Rotation.__table__  # type: ignore[attr-defined]
 AVAILABILITY = Availability.__table__  # type: ignore[attr-defined]
 LOAD = RepLoad.__table__  # type: ignore[attr-defined]
 LEADS = LeadRow.__table__  # type: ignore[attr-defined]
-
-
-def _in(column: Any, states: Sequence[LeadState]) -> Any:
-    """`column IN ('a', 'b')` with the states written into the SQL: a fixed list needs no
-    expanding parameter (SQLAlchemy re-renders those at every execution)."""
-    return column.in_([literal_column(f"'{LeadState(state).value}'") for state in states])
 
 
 def state_branches() -> list[Any]:
@@ -138,13 +109,13 @@ def ranks_performance(config: RoutingConfig) -> bool:
 
 
 def routing_state(
-    bind: Session | Connection, config: RoutingConfig, now: datetime, exclude: Sequence[str] = ()
+    session: Session, config: RoutingConfig, now: datetime, exclude: Sequence[str] = ()
 ) -> RoutingState:
     """What the engine needs to know, read inside the caller's (locked) transaction."""
     rotation: dict[str, Any] = {}
     away: dict[str, datetime | None] = {}
     open_: dict[str, int] = {}
-    conn = bind.connection() if isinstance(bind, Session) else bind
+    conn = session.connection()
     for kind, key, credits, until, number in conn.execute(STATE, {"now": now}):
         if kind == "r":
             rotation[key] = credits
