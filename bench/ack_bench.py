@@ -5,14 +5,14 @@
 Slack gives an app 3 s to answer a click or a slash command, then shows the user an error and
 (for events) retries; our target is p99 < 100 ms from receiving the interaction to the ack.
 
-Setup: the Slack stand-in (bot.slack_standin) runs in this process; `leadrouter serve` runs in
+Setup: the Slack stand-in (slack_standin) runs in this process; `leadrouter serve` runs in
 a subprocess with Slack pointed at it (SLACK_API_URL, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET),
 its scheduler on, a temp SQLite database and a small team whose hours are `always` (so every
 lead gets an owner whatever the time of day). Leads arrive through the signed webhook and the
 outbox delivers their cards (a DM to the owner, a post in the team channel) to the stand-in.
 
 The burst: --burst signed requests, sent by --senders threads at once with
-bot.slack_standin.SlackRequests, in a fixed random mix: the owner's Claim, a teammate's Claim
+slack_standin.SlackRequests, in a fixed random mix: the owner's Claim, a teammate's Claim
 on the channel copy (a race that one of them loses), the owner's "Not mine" and a manager's
 Reassign (both open a modal through views.open), and /away commands from reps (which re-route
 their unclaimed leads). The clicks use the cards as first delivered, as users click old copies.
@@ -59,7 +59,7 @@ from bench._servers import (
 )
 from bench.intake_bench import LeadBodies, signed_headers
 from bot.slack.ids import Action, Command
-from bot.slack_standin import Message, SlackRequests, SlackStandin
+from slack_standin import Message, SlackRequests, SlackStandin
 
 TARGET_P99_MS = 100.0
 SLACK_LIMIT_MS = 3000.0

@@ -27,9 +27,9 @@ from bot.scheduler import escalate
 from bot.server import assemble
 from bot.settings import Settings
 from bot.slack.ids import Action, Command
-from bot.slack_standin import SlackRequests, SlackStandin
 from bot.stats_render import headline, sections, text_table
 from routing import RoutingConfig, load_config
+from slack_standin import SlackRequests, SlackStandin
 from storage import lifecycle, outbox
 from storage.analytics import build_report
 from storage.db import make_engine, read_only

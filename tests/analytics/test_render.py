@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from bot import stats_render
 from bot.cli import app
-from bot.slack_standin.blocks import block_errors
 from routing.loader import parse_config
+from slack_standin.blocks import block_errors
 from storage import lifecycle
 from storage.analytics import Outcomes, PoolFairness, Report, RepShare, Speed
 from storage.db import make_engine

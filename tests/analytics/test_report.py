@@ -13,8 +13,8 @@ from datetime import timedelta
 import pytest
 
 from bot import stats_render
-from bot.slack_standin.blocks import block_errors
 from routing.loader import parse_config
+from slack_standin.blocks import block_errors
 from storage import escalation, lifecycle
 from storage.analytics import Outcomes, Speed
 from storage.models import LeadState

@@ -30,7 +30,7 @@ from sqlalchemy import Engine, create_engine, func, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
-from bot.slack_standin import SlackRequests, SlackStandin
+from slack_standin import SlackRequests, SlackStandin
 from storage.db import database_url, make_engine
 from storage.models import OutboxMessage, OutboxStatus
 from tests.conftest import TEST_DATABASE_URL

@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 from bot.runtime import Runtime
 from bot.server import Server, assemble
 from bot.settings import Settings
-from bot.slack_standin import SlackRequests, SlackStandin
 from routing import RoutingConfig
+from slack_standin import SlackRequests, SlackStandin
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import SlackMessage

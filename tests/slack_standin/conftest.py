@@ -3,7 +3,7 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 
 
 @pytest.fixture(scope="session")

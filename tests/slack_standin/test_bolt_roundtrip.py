@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from bot.slack_standin import SlackRequests, SlackStandin
+from slack_standin import SlackRequests, SlackStandin
 from tests.slack_standin.conftest import button, card
 from tests.slack_standin.test_views import modal
 

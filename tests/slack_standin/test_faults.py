@@ -6,7 +6,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import FixedValueRetryIntervalCalculator, RateLimitErrorRetryHandler
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 
 
 def test_a_429_carries_retry_after_and_ratelimited(web: WebClient, standin: SlackStandin) -> None:

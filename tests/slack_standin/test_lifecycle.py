@@ -4,7 +4,7 @@ import httpx
 import pytest
 from slack_sdk import WebClient
 
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 
 
 def test_the_context_manager_serves_on_a_free_port_and_stops() -> None:

@@ -3,7 +3,7 @@ import time
 
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack_standin import sign, signed_headers
+from slack_standin import sign, signed_headers
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 

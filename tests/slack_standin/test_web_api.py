@@ -7,7 +7,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_standin import SlackStandin
+from slack_standin import SlackStandin
 from tests.slack_standin.conftest import button, card
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack_standin.blocks import VIEW_BLOCKS, block_errors
-from bot.slack_standin.errors import SlackError
-from bot.slack_standin.methods.common import Handler, invalid, required
-from bot.slack_standin.records import View
-from bot.slack_standin.workspace import Workspace
+from slack_standin.blocks import VIEW_BLOCKS, block_errors
+from slack_standin.errors import SlackError
+from slack_standin.methods.common import Handler, invalid, required
+from slack_standin.records import View
+from slack_standin.workspace import Workspace
 
 TRIGGER_LIFETIME = 3.0
 

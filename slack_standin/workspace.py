@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack_standin.clock import StandinClock
-from bot.slack_standin.errors import SlackError
-from bot.slack_standin.records import (
+from slack_standin.clock import StandinClock
+from slack_standin.errors import SlackError
+from slack_standin.records import (
     Call,
     Channel,
     Ephemeral,

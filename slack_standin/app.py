@@ -14,12 +14,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.slack_standin.errors import SlackError
-from bot.slack_standin.faults import Fault, FaultPlan
-from bot.slack_standin.methods import HANDLERS
-from bot.slack_standin.records import Call
-from bot.slack_standin.response_urls import apply_response
-from bot.slack_standin.workspace import Workspace
+from slack_standin.errors import SlackError
+from slack_standin.faults import Fault, FaultPlan
+from slack_standin.methods import HANDLERS
+from slack_standin.records import Call
+from slack_standin.response_urls import apply_response
+from slack_standin.workspace import Workspace
 
 JSON_FIELDS = ("blocks", "view", "attachments", "metadata")
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack_standin.elements import find_element, selection
-from bot.slack_standin.workspace import Identity
+from slack_standin.elements import find_element, selection
+from slack_standin.workspace import Identity
 
 
 def user_ref(identity: Identity, user_id: str, name: str) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.slack_standin.methods import chat, people, views
-from bot.slack_standin.methods.common import Handler
+from slack_standin.methods import chat, people, views
+from slack_standin.methods.common import Handler
 
 HANDLERS: dict[str, Handler] = {**chat.HANDLERS, **people.HANDLERS, **views.HANDLERS}
 

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 
-from bot.slack_standin.app import create_app
-from bot.slack_standin.clock import StandinClock
-from bot.slack_standin.faults import Fault, FaultPlan
-from bot.slack_standin.records import (
+from slack_standin.app import create_app
+from slack_standin.clock import StandinClock
+from slack_standin.faults import Fault, FaultPlan
+from slack_standin.records import (
     Call,
     Channel,
     Ephemeral,
@@ -31,7 +31,7 @@ from bot.slack_standin.records import (
     User,
     View,
 )
-from bot.slack_standin.workspace import Identity, Workspace
+from slack_standin.workspace import Identity, Workspace
 
 T = TypeVar("T")
 

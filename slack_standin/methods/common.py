@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.slack_standin.errors import SlackError
-from bot.slack_standin.workspace import Workspace
+from slack_standin.errors import SlackError
+from slack_standin.workspace import Workspace
 
 Handler = Callable[[Workspace, dict[str, Any]], dict[str, Any]]
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack_standin.blocks import MESSAGE_BLOCKS, block_errors
-from bot.slack_standin.errors import SlackError
-from bot.slack_standin.methods.common import Handler, invalid, required
-from bot.slack_standin.records import Channel, Ephemeral, Message
-from bot.slack_standin.workspace import Workspace
+from slack_standin.blocks import MESSAGE_BLOCKS, block_errors
+from slack_standin.errors import SlackError
+from slack_standin.methods.common import Handler, invalid, required
+from slack_standin.records import Channel, Ephemeral, Message
+from slack_standin.workspace import Workspace
 
 MAX_TEXT = 40_000
 

@@ -18,11 +18,11 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.slack_standin import payloads
-from bot.slack_standin.records import Message, View
-from bot.slack_standin.server import SlackStandin
-from bot.slack_standin.signing import signed_headers
-from bot.slack_standin.workspace import Identity
+from slack_standin import payloads
+from slack_standin.records import Message, View
+from slack_standin.server import SlackStandin
+from slack_standin.signing import signed_headers
+from slack_standin.workspace import Identity
 
 FORM = "application/x-www-form-urlencoded"
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.slack_standin.errors import SlackError
-from bot.slack_standin.methods.common import Handler, flag, required
-from bot.slack_standin.records import Channel, User
-from bot.slack_standin.workspace import Workspace
+from slack_standin.errors import SlackError
+from slack_standin.methods.common import Handler, flag, required
+from slack_standin.records import Channel, User
+from slack_standin.workspace import Workspace
 
 
 def auth_test(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:

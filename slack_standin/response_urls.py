@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack_standin.blocks import MESSAGE_BLOCKS, block_errors
-from bot.slack_standin.records import Ephemeral, Message
-from bot.slack_standin.workspace import Workspace
+from slack_standin.blocks import MESSAGE_BLOCKS, block_errors
+from slack_standin.records import Ephemeral, Message
+from slack_standin.workspace import Workspace
 
 MAX_USES = 5  # Slack allows a response_url to be used up to five times
 
