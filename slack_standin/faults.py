@@ -16,6 +16,7 @@ class Fault:
     error: str | None = None  # the "error" field of the answer
     retry_after: int | None = None  # seconds, sent as the Retry-After header
     delay: float = 0.0  # seconds to stall before answering (then answer normally if no error)
+    late: float = 0.0  # seconds to hold the answer back after the call has taken effect
 
     def describe(self) -> str:
         if self.status == 429:
@@ -24,6 +25,8 @@ class Fault:
             return f"http {self.status}"
         if self.error:
             return f"error {self.error}"
+        if self.late:
+            return f"applied, answered {self.late}s late"
         return f"delay {self.delay}s"
 
 

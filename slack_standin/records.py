@@ -138,6 +138,8 @@ class Call:
     status: int
     answer: dict[str, Any]
     fault: str | None = None
+    encoding: str = "form"  # how the arguments came: "query", "form" or "json"
+    ignored: tuple[str, ...] = ()  # arguments of a JSON body that Slack does not read here
 
     @property
     def ok(self) -> bool:

@@ -20,7 +20,7 @@ def apply_response(ws: Workspace, hook_id: str, body: dict[str, Any]) -> tuple[i
     hook.posts.append(body)
     ws.response_log.append((hook.id, body))
     blocks = body.get("blocks") or []
-    if block_errors(blocks, limit=MESSAGE_BLOCKS):
+    if block_errors(blocks, limit=MESSAGE_BLOCKS, models=not ws.lenient):
         return 400, {"ok": False, "error": "invalid_blocks"}
     original = ws.messages.get(hook.channel or "", {}).get(hook.message_ts or "")
     if body.get("delete_original") and original is not None:

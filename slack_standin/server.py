@@ -4,6 +4,13 @@ with SlackStandin() as slack:
     slack.add_user("U1", "sam", tz="Europe/Paris")
     WebClient(base_url=slack.url, token=slack.token).chat_postMessage(channel="U1", text="hi")
     assert slack.messages("U1")[0].text == "hi"
+
+It is faithful by default: arguments are read per method as Slack's published contract says
+(slack_standin.contract), and every blocks array and view is checked with slack_sdk's models
+and Slack's limits. `SlackStandin(lenient=True)` is the old stand-in that read JSON for every
+method and checked blocks by our own table only; a test that wants it asks for it by name.
+Realistic modes are off unless asked for: `realistic(latency=…, posts_per_second=…)`,
+`answer_late(…)`, `break_token(…)`, `limit_scopes(…)`.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import uvicorn
 from slack_standin.app import create_app
 from slack_standin.clock import StandinClock
 from slack_standin.faults import Fault, FaultPlan
+from slack_standin.realism import Realism
 from slack_standin.records import (
     Call,
     Channel,
@@ -43,14 +51,22 @@ class SlackStandin:
         *,
         extra_tokens: tuple[str, ...] = (),
         port: int = 0,
+        lenient: bool = False,
     ) -> None:
         """`port=0` lets the OS pick a free port (tests); `leadrouter demo` may pin one."""
         self.identity = identity or Identity()
         self.requested_port = port
         self.clock = StandinClock()
-        self.workspace = Workspace(self.identity, self.clock)
+        self.workspace = Workspace(self.identity, self.clock, lenient=lenient)
         self.faults = FaultPlan()
-        self.app = create_app(self.workspace, self.faults, {self.identity.token, *extra_tokens})
+        self.realism = Realism()
+        self.app = create_app(
+            self.workspace,
+            self.faults,
+            {self.identity.token, *extra_tokens},
+            self.realism,
+            lenient=lenient,
+        )
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
@@ -96,8 +112,10 @@ class SlackStandin:
 
     def reset(self) -> None:
         """Back to an empty workspace without restarting (cheaper than a new server per test):
-        state, recorded calls, scripted faults, observers and the clock offset all go."""
+        state, recorded calls, scripted faults, realistic modes, token trouble, observers and
+        the clock offset all go."""
         self.faults.clear()
+        self.realism.reset()
         self.workspace.observers.clear()
         self.clock.reset()
         self.workspace.clear()
@@ -201,6 +219,41 @@ class SlackStandin:
     def fail(self, method: str, error: str, *, times: int = 1, channel: str | None = None) -> Fault:
         """Answer {"ok": false, "error": error} (user_not_found, account_inactive, …)."""
         return self.faults.add(Fault(method, times, channel, error=error))
+
+    def answer_late(
+        self, method: str, seconds: float, *, times: int = 1, channel: str | None = None
+    ) -> Fault:
+        """Do the work at once, answer `seconds` later: a client that times out first has
+        had its message posted all the same (what a network timeout looks like from Slack)."""
+        return self.faults.add(Fault(method, times, channel, late=seconds))
+
+    # realistic modes ---------------------------------------------------------
+    def realistic(
+        self,
+        *,
+        latency: tuple[float, float] | None = (0.1, 0.3),
+        posts_per_second: float | None = 1.0,
+        burst: int = 3,
+    ) -> None:
+        """Slack's round trip (seconds, uniform per call) and chat.postMessage's pacing per
+        channel (then 429 with Retry-After). Either may be None to leave it off."""
+        self.realism.configure(latency, posts_per_second, burst)
+
+    def break_token(self, error: str = "token_revoked") -> None:
+        """Every call with the bot token answers `error` (invalid_auth, token_revoked,
+        account_inactive, …), auth.test included, until restore_token()."""
+        with self.workspace.lock:
+            self.workspace.token_error = error
+
+    def restore_token(self) -> None:
+        with self.workspace.lock:
+            self.workspace.token_error = None
+
+    def limit_scopes(self, scopes: set[str] | None) -> None:
+        """The bot token's scopes; a method needing another answers missing_scope (with
+        `needed` and `provided`). None grants every scope."""
+        with self.workspace.lock:
+            self.workspace.scopes = set(scopes) if scopes is not None else None
 
     # inspection (snapshots, safe to keep while the server goes on) ------------
     def _snapshot(self, value: T) -> T:

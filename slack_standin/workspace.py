@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from slack_standin import contract
 from slack_standin.clock import StandinClock
 from slack_standin.errors import SlackError
 from slack_standin.records import (
@@ -39,12 +40,17 @@ class Identity:
 
 
 class Workspace:
-    def __init__(self, identity: Identity, clock: StandinClock) -> None:
+    def __init__(self, identity: Identity, clock: StandinClock, *, lenient: bool = False) -> None:
         self.identity = identity
         self.clock = clock
+        self.lenient = lenient  # blocks and views checked by our limit table only
         self.lock = threading.RLock()
         self.observers: list[Callable[[Call], None]] = []
         self.clear()
+
+    def granted_scopes(self) -> frozenset[str]:
+        """The bot token's scopes (what X-OAuth-Scopes lists); every scope unless limited."""
+        return contract.all_bot_scopes() if self.scopes is None else frozenset(self.scopes)
 
     def clear(self) -> None:
         """Forget everything: people, conversations, messages, views, calls."""
@@ -59,6 +65,10 @@ class Workspace:
             self.response_urls: dict[str, ResponseUrl] = {}
             self.response_log: list[tuple[str, dict[str, Any]]] = []  # (hook id, body) in order
             self.calls: list[Call] = []
+            # The bot token's trouble (token_revoked, invalid_auth, account_inactive…): every
+            # call made with it answers this error until it is cleared.
+            self.token_error: str | None = None
+            self.scopes: set[str] | None = None  # None: every scope the stand-in knows
             self._last_ts_us = 0
             self._ids = itertools.count(1)
 

@@ -39,6 +39,14 @@ FIRST_RETRY = 5.0
 MAX_RETRY = 600.0
 USER_CACHE_SECONDS = 600
 
+# Every call goes through slack_sdk's typed method, which encodes it as Slack reads that method:
+# a JSON body for chat.*, a query string for users.info (Slack ignores a JSON body there).
+WEB_API = {
+    "chat.postMessage": WebClient.chat_postMessage,
+    "chat.update": WebClient.chat_update,
+    "users.info": WebClient.users_info,
+}
+
 
 class Delivered(Exception):
     """Raised inside a delivery to say: nothing more to do for this message."""
@@ -144,7 +152,7 @@ class Delivery:
             wait = (self.blocked_until[channel] - now).total_seconds()
             raise RetryLater(wait, f"{channel} is rate limited", channel)
         try:
-            response = self.client.api_call(method, json=params)
+            response = WEB_API[method](self.client, **params)
         except Exception as exc:
             self.runtime.metrics.slack_calls.labels(method, error_code(exc)).inc()
             if handling(exc) is Handling.rate_limited:

@@ -13,14 +13,14 @@ from slack_standin.workspace import Workspace
 MAX_TEXT = 40_000
 
 
-def _content(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+def _content(params: dict[str, Any], lenient: bool) -> tuple[str, list[dict[str, Any]]]:
     text = params.get("text") or ""
     blocks = params.get("blocks") or []
     if not text and not blocks:
         raise SlackError("no_text")
     if len(text) > MAX_TEXT:
         raise SlackError("msg_too_long")
-    problems = block_errors(blocks, limit=MESSAGE_BLOCKS)
+    problems = block_errors(blocks, limit=MESSAGE_BLOCKS, models=not lenient)
     if problems:
         raise invalid("invalid_blocks", problems)
     return text, blocks
@@ -41,7 +41,7 @@ def _slack(ws: Workspace, message: Message) -> dict[str, Any]:
 
 def post_message(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     channel = _writable(ws.conversation(required(params, "channel"), open_dm=True))
-    text, blocks = _content(params)
+    text, blocks = _content(params, ws.lenient)
     message = Message(
         channel=channel.id,
         ts=ws.next_ts(),
@@ -65,7 +65,7 @@ def update(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
         "text": params.get("text", message.text),
         "blocks": params.get("blocks", message.blocks),
     }
-    message.text, message.blocks = _content(merged)
+    message.text, message.blocks = _content(merged, ws.lenient)
     message.edits += 1
     return {
         "channel": channel.id,
@@ -82,7 +82,7 @@ def post_ephemeral(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
         raise SlackError("user_not_in_channel")
     if channel.is_im and channel.dm_user != user.id:
         raise SlackError("user_not_in_channel")
-    text, blocks = _content(params)
+    text, blocks = _content(params, ws.lenient)
     ephemeral = Ephemeral(channel.id, user.id, text, blocks, message_ts=ws.next_ts())
     ws.ephemerals.append(ephemeral)
     return {"message_ts": ephemeral.message_ts}

@@ -55,7 +55,8 @@ def user_object(ws: Workspace, user: User) -> dict[str, Any]:
 
 
 def users_info(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
-    return {"user": user_object(ws, ws.user(required(params, "user")))}
+    # Without a `user` argument (or with one Slack did not read) Slack answers user_not_found.
+    return {"user": user_object(ws, ws.user(str(params.get("user") or "")))}
 
 
 def conversations_open(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:

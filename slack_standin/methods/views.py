@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_standin.blocks import VIEW_BLOCKS, block_errors
+from slack_standin.blocks import VIEW_BLOCKS, block_errors, view_model_errors
 from slack_standin.errors import SlackError
 from slack_standin.methods.common import Handler, invalid, required
 from slack_standin.records import View
@@ -25,10 +25,14 @@ def _consume_trigger(ws: Workspace, trigger_id: str) -> str:
     return trigger.user
 
 
-def _checked(view: Any, kind: str) -> dict[str, Any]:
+def _checked(ws: Workspace, view: Any, kind: str) -> dict[str, Any]:
     if not isinstance(view, dict):
         raise invalid("invalid_arguments", ["must be a view object [json-pointer:/view]"])
-    problems = block_errors(view.get("blocks"), limit=VIEW_BLOCKS, pointer="/view/blocks")
+    problems = block_errors(
+        view.get("blocks"), limit=VIEW_BLOCKS, pointer="/view/blocks", models=not ws.lenient
+    )
+    if not ws.lenient:
+        problems += view_model_errors(view)
     if view.get("type") != kind:
         problems.append(f"must be {kind} [json-pointer:/view/type]")
     if kind == "modal":
@@ -70,7 +74,7 @@ def _answer(ws: Workspace, view: View) -> dict[str, Any]:
 
 
 def _new_view(ws: Workspace, params: dict[str, Any], kind: str, user: str) -> View:
-    body = _checked(required(params, "view"), kind)
+    body = _checked(ws, required(params, "view"), kind)
     external_id = body.get("external_id") or ""
     if external_id and any(v.external_id == external_id for v in ws.views.values()):
         raise SlackError("duplicate_external_id")
@@ -106,13 +110,13 @@ def views_update(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
         raise SlackError("not_found")
     if params.get("hash") and params["hash"] != view.hash:
         raise SlackError("hash_conflict")
-    body = _checked(required(params, "view"), view.type)
+    body = _checked(ws, required(params, "view"), view.type)
     return _answer(ws, _fill(ws, view, body))
 
 
 def views_publish(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     user = ws.user(required(params, "user_id"))
-    body = _checked(required(params, "view"), "home")
+    body = _checked(ws, required(params, "view"), "home")
     existing = ws.views.get(ws.home_views.get(user.id, ""))
     if existing and params.get("hash") and params["hash"] != existing.hash:
         raise SlackError("hash_conflict")
