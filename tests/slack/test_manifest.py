@@ -14,7 +14,7 @@ from tests.slack.test_cards_end_to_end import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
-SCHEMA = json.loads((ROOT.parent / "shared" / "slack" / "manifest.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).with_name("data") / "manifest.schema.json").read_text())
 
 
 def test_the_manifest_follows_slacks_published_schema():
