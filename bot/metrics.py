@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
@@ -83,6 +83,19 @@ class Metrics:
             "leadrouter_notifications",
             "Outbox deliveries by kind and result",
             ["kind", "result"],
+            registry=self.registry,
+        )
+
+        self.slack_paused = Gauge(
+            "leadrouter_slack_delivery_paused",
+            "1 while Slack refuses the bot token and delivery waits (label: Slack's error)",
+            ["error"],
+            registry=self.registry,
+        )
+        self.slack_refused = Counter(
+            "leadrouter_slack_requests_refused",
+            "Requests to /slack/events refused before any work, by reason",
+            ["reason"],
             registry=self.registry,
         )
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from bot.metrics import Metrics
 from bot.settings import Settings
+from bot.slack.status import SlackStatus
 from routing import RoutingConfig, load_config
 from storage.db import make_engine
 from storage.intake_queue import IntakeQueue
@@ -34,9 +35,12 @@ class Runtime:
 
     # New leads are written through one queue, several per transaction under load.
     intake: IntakeQueue = field(init=False)
+    # Whether Slack takes the bot token (delivery pauses while it does not; /healthz says so).
+    slack: SlackStatus = field(init=False)
 
     def __post_init__(self) -> None:
         self.metrics.watch_outbox(self.engine, self.now)
+        self.slack = SlackStatus(self.metrics.slack_paused, self.now)
         self.intake = IntakeQueue(
             self.engine, self.config, on_batch=self.metrics.intake_batch_size.observe
         )

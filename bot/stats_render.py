@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from bot.slack.cards import escape, lead_title, span
+from bot.slack.cards import lead_title, span
+from bot.slack.mrkdwn import escape, fit
 from routing import RoutingConfig
 from storage.analytics import STEPS, Outcomes, PoolFairness, Report, Speed
 
@@ -221,7 +222,7 @@ def _fitted(title: str, header: list[str], rows: list[list[str]]) -> str:
             body += f"\n… {hidden} more: leadrouter stats --csv"
         text = f"*{escape(title)}*\n```{escape(body)}```"
         if len(text) <= SECTION_TEXT or not shown:
-            return text[:SECTION_TEXT]
+            return fit(text, SECTION_TEXT)
         shown = shown[:-1]
 
 

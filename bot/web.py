@@ -34,6 +34,12 @@ def create_app(runtime: Runtime, slack: APIRouter | None = None) -> FastAPI:
                 {"status": "error", "database": type(exc).__name__}, status_code=503
             )
         config = runtime.config
+        slack = runtime.slack.health()
+        if slack is not None:
+            return JSONResponse(
+                {"status": "error", "database": runtime.engine.dialect.name, "slack": slack},
+                status_code=503,
+            )
         return JSONResponse(
             {
                 "status": "ok",

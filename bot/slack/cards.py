@@ -13,12 +13,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.slack.ids import Action, LeadRef
+from bot.slack.mrkdwn import escape, escaped, fit, truncate
 from routing import RoutingConfig
 from routing.durations import format_duration
 from storage.models import Event, LeadRow, LeadState
 
-MESSAGE_LIMIT = 1200  # characters of the form's message shown on the card
-TEXT_LIMIT = 2900  # Slack allows 3000 per section text
+MESSAGE_LIMIT = 1200  # characters of the form's message shown on the card, before escaping
+TEXT_LIMIT = 2900  # Slack allows 3000 per section text; every text is cut *after* escaping
+FIELD_LIMIT = 1900  # Slack allows 2000 per field
 
 OUTCOME_LABELS = {
     LeadState.won: "Won 🎉",
@@ -32,15 +34,6 @@ NOTABLE_EVENTS = ("declined", "rerouted", "reassigned", "escalated", "repeat_tou
 class Card:
     text: str  # notification and screen-reader fallback
     blocks: list[dict[str, Any]]
-
-
-def escape(text: object) -> str:
-    """Slack mrkdwn control characters: & < > (mentions and links need < >)."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def slack_time(moment: datetime, fmt: str = "{time}") -> str:
@@ -92,23 +85,43 @@ def render_card(
     message = data.get("message")
     if message:
         quoted = "\n".join(
-            f"> {line}" for line in escape(truncate(message, MESSAGE_LIMIT)).splitlines()
+            f"> {line}" for line in escape(truncate(str(message), MESSAGE_LIMIT)).splitlines()
         )
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": quoted or ">"}})
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": fit(quoted, TEXT_LIMIT) or ">"}}
+        )
     why = f"*Why:* {escape(lead.reason)}" if lead.reason else "*Why:* not routed yet"
     blocks.append(
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate(why, TEXT_LIMIT)}]}
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": fit(why, TEXT_LIMIT)}]}
     )
     status = _status(lead, config, now, events)
-    blocks.append(
-        {"type": "section", "text": {"type": "mrkdwn", "text": truncate(status, TEXT_LIMIT)}}
-    )
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": fit(status, TEXT_LIMIT)}})
     buttons = _buttons(lead)
     if buttons:
         blocks.append({"type": "actions", "block_id": f"lead_{lead.id}", "elements": buttons})
     state_word = OUTCOME_LABELS.get(LeadState(lead.state), lead.state)
-    text = escape(truncate(f"Lead: {title} ({state_word})", 300))  # `text` is mrkdwn too
+    text = escaped(f"Lead: {title} ({state_word})", 300)  # `text` is mrkdwn too
     return Card(text=text, blocks=blocks)
+
+
+def minimal_card(lead: LeadRow) -> Card:
+    """What is posted when Slack refuses a lead's full card: no form text at all, only the
+    lead's number, its state and the buttons for that state, so it can always be claimed."""
+    assert lead.id is not None
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": f"*Lead {lead.id}* ({lead.state}). Slack could not show this lead's "
+                "full card; its details are in leadrouter (`leadrouter stats`, the App Home).",
+            },
+        }
+    ]
+    buttons = _buttons(lead)
+    if buttons:
+        blocks.append({"type": "actions", "block_id": f"lead_{lead.id}", "elements": buttons})
+    return Card(text=f"Lead {lead.id} ({lead.state})", blocks=blocks)
 
 
 def _fields(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -130,7 +143,7 @@ def _fields(data: dict[str, Any]) -> list[dict[str, str]]:
         ("Source", data.get("source")),
     ]
     fields = [
-        {"type": "mrkdwn", "text": truncate(f"*{label}*\n{escape(value)}", 1900)}
+        {"type": "mrkdwn", "text": fit(f"*{label}*\n{escape(value)}", FIELD_LIMIT)}
         for label, value in pairs
         if value not in (None, "")
     ]

@@ -14,14 +14,28 @@ class Handling(Enum):
     unreachable_user = "unreachable_user"  # the rep cannot get DMs: re-route the lead
     missing_channel = "missing_channel"  # post to the triage channel instead, and say why
     gone = "gone"  # the message to update no longer exists: nothing to do
-    permanent = "permanent"  # our bug or our credentials: stop, count it, tell the operator
+    token = "token"  # the bot token itself is refused: pause all delivery until it works again
+    bad_card = "bad_card"  # Slack refused the blocks: post a minimal card, tell triage
+    permanent = "permanent"  # our bug: stop, count it, tell the operator
 
 
 ERRORS: dict[str, Handling] = {
     "ratelimited": Handling.rate_limited,
     "user_not_found": Handling.unreachable_user,
-    "account_inactive": Handling.unreachable_user,
     "user_disabled": Handling.unreachable_user,
+    # Slack's errors for the token itself: nothing is wrong with the message, so none is given
+    # up. "account_inactive" is the bot's user or workspace being deactivated; a DM to a
+    # deactivated rep answers it too, which delivery tells apart with auth.test.
+    "invalid_auth": Handling.token,
+    "not_authed": Handling.token,
+    "token_revoked": Handling.token,
+    "token_expired": Handling.token,
+    "missing_scope": Handling.token,
+    "account_inactive": Handling.token,
+    "invalid_blocks": Handling.bad_card,
+    "invalid_blocks_format": Handling.bad_card,
+    "msg_too_long": Handling.bad_card,
+    "invalid_arguments": Handling.bad_card,
     "cannot_dm_bot": Handling.unreachable_user,
     "channel_not_found": Handling.missing_channel,
     "not_in_channel": Handling.missing_channel,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.cards import escape, lead_title
+from bot.slack.cards import lead_title
+from bot.slack.mrkdwn import escape
 from routing import RoutingConfig
 from storage.models import LeadRow
 

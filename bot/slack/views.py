@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.slack.cards import escape, lead_title, mention, slack_time, span
+from bot.slack.cards import lead_title, mention, slack_time, span
 from bot.slack.ids import (
     REASON_BLOCK,
     REASON_INPUT,
@@ -16,6 +16,7 @@ from bot.slack.ids import (
     LeadRef,
     View,
 )
+from bot.slack.mrkdwn import escape, packed
 from routing import RoutingConfig
 from storage.models import Availability, LeadRow, LeadState
 
@@ -188,26 +189,13 @@ def _board(config: RoutingConfig, now: datetime, board: dict[str, Any]) -> list[
         {"type": "divider"},
         {"type": "header", "text": {"type": "plain_text", "text": "Team board"}},
     ]
-    for start in range(0, len(lines), 25):  # a section's text stays under 3000 characters
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": "\n".join(lines[start : start + 25])},
-            }
-        )
     waiting = [
         f"• {escape(lead_title(lead, 120))} · {lead.state} · "
         f"{span(now - (lead.assigned_at or lead.created_at))} · "
         f"{mention(config, lead.owner) if lead.owner else 'triage'}"
         for lead in list(unclaimed)[:15]
     ]
-    blocks.append(
-        {
-            "type": "section",
-            "text": {
-                "type": "mrkdwn",
-                "text": f"*Unclaimed: {len(unclaimed)}*\n" + ("\n".join(waiting) or "none 🎉"),
-            },
-        }
-    )
+    # Every text is measured after escaping: one "<" in a lead's name is four characters.
+    texts = packed(lines) + packed([f"*Unclaimed: {len(unclaimed)}*", *(waiting or ["none 🎉"])])
+    blocks.extend({"type": "section", "text": {"type": "mrkdwn", "text": t}} for t in texts)
     return blocks

@@ -11,9 +11,10 @@ from sqlmodel import col, select
 
 from bot.away_text import AwayUsageError, parse_away
 from bot.runtime import Runtime
-from bot.slack.cards import escape, lead_title, span
+from bot.slack.cards import lead_title, span
 from bot.slack.ids import Command
 from bot.slack.listeners.lazy import later
+from bot.slack.mrkdwn import escape
 from routing import Rep
 from storage import lifecycle
 from storage.db import read_only
