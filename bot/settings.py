@@ -17,6 +17,12 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(None, description="From Basic Information")
     slack_app_token: SecretStr | None = Field(None, description="xapp-…: enables Socket Mode")
     slack_api_url: str = Field(SLACK_API_URL, description="Point at a Slack stand-in for tests")
+    slack_team_id: str | None = Field(
+        None, description="T…: the workspace served (default: the bot token's, from auth.test)"
+    )
+    slack_app_id: str | None = Field(
+        None, description="A…: the app (default: the bot's, from bots.info)"
+    )
     database_url: str = "sqlite:///leadrouter.db"
     routing_config: str = "routing.yml"
     webhook_secret: SecretStr | None = Field(None, description="HMAC secret of /webhooks/leads")

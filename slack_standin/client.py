@@ -49,6 +49,7 @@ class SlackRequests:
         self.http = http or httpx.Client(timeout=timeout)
         self.clock = clock
         self.sent: list[dict[str, Any]] = []  # every payload sent, decoded, in order
+        self.last: tuple[bytes, str, dict[str, str]] = (b"", FORM, {})  # the last request
         self._serial = itertools.count(1)
 
     # the interactions --------------------------------------------------------
@@ -194,9 +195,22 @@ class SlackRequests:
         if signature is not None:
             sent_headers["X-Slack-Signature"] = signature
         sent_headers.update(headers or {})
-        return self.http.post(
-            self.events_url, content=tamper(body) if tamper else body, headers=sent_headers
-        )
+        content = tamper(body) if tamper else body
+        self.last = (content, content_type, sent_headers)
+        return self.http.post(self.events_url, content=content, headers=sent_headers)
+
+    def replay(self) -> httpx.Response:
+        """The last request again, byte for byte with its signature: what an attacker who
+        captured it could send within Slack's 5-minute window."""
+        content, _type, headers = self.last
+        return self.http.post(self.events_url, content=content, headers=headers)
+
+    def retry_event(self, retry_num: int = 1, reason: str = "http_timeout") -> httpx.Response:
+        """The last request signed anew with X-Slack-Retry-Num: Slack redelivering an event
+        it thinks we did not acknowledge in time (the same event_id)."""
+        content, content_type, _headers = self.last
+        retry = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": reason}
+        return self.post(content, content_type, headers=retry)
 
     # helpers -------------------------------------------------------------------
     def _ts(self) -> str:

@@ -220,3 +220,14 @@ class Responsiveness(SQLModel, table=True):
     rep: str = Field(primary_key=True, max_length=80)
     missed_in_a_row: int = 0
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SlackRequestSeen(SQLModel, table=True):
+    """A signed Slack request (by its signature) or an Events API event (by its event_id) that
+    was handled: a replay inside Slack's 5-minute window, or a retried event, is seen here and
+    does nothing twice, whichever replica it reaches. Rows older than the window are pruned."""
+
+    __tablename__ = "slack_requests_seen"
+
+    key: str = Field(primary_key=True, max_length=100, description="sig:<hex> or event:<id>")
+    seen_at: datetime = Field(sa_type=UTCDateTime, index=True)

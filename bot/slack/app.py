@@ -1,7 +1,10 @@
 """The Bolt app: signature-checked Slack requests in, listeners registered, mounted in FastAPI.
 
-Listeners get a prepared context from `_actor_context`: `actor` (the rep id in routing.yml, or
-the Slack user id for people who are not reps), so each handler is a few lines.
+POST /slack/events passes bot.slack.gate (size, timestamp, signature, shape, replay) before
+Bolt sees a byte. Every request, over HTTP or Socket Mode, then passes `_our_workspace`: it
+must come from this installation's team and app, a retried event (same event_id) is done once,
+and listeners get a prepared context: `actor` (the rep id in routing.yml, or the Slack user id
+for people of this workspace who are not reps) and `rep`, so each handler is a few lines.
 """
 
 from __future__ import annotations
@@ -24,7 +27,10 @@ from slack_sdk.http_retry.builtin_handlers import (
 from starlette.responses import Response
 
 from bot.runtime import Runtime
+from bot.slack import gate
+from bot.slack.installation import Installation
 from bot.slack.listeners import register
+from storage import slack_requests
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +55,8 @@ def build_bolt(runtime: Runtime, client: WebClient) -> App:
     settings = runtime.settings
     if settings.slack_signing_secret is None or settings.slack_bot_token is None:
         raise ValueError("SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are needed for Slack")
+    # Bolt logs a refused request's whole body at INFO; the gate refuses before Bolt anyway.
+    logging.getLogger("slack_bolt").setLevel(max(logging.WARNING, logging.root.level))
     app = App(
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=client,  # carries the bot token
@@ -58,32 +66,78 @@ def build_bolt(runtime: Runtime, client: WebClient) -> App:
         process_before_response=True,
         listener_executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="slack"),
     )
-    app.middleware(_actor_context(runtime))
+    installation = Installation(client, settings.slack_team_id, settings.slack_app_id)
+    installation.identity()  # learnt now if Slack answers; else on the first request
+    app.middleware(_our_workspace(runtime, installation))
     register(app, runtime)
     return app
 
 
-def _actor_context(runtime: Runtime) -> Callable[..., Any]:
-    def middleware(context: BoltContext, next: Callable[[], Any]) -> Any:
+def _our_workspace(runtime: Runtime, installation: Installation) -> Callable[..., Any]:
+    def middleware(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], Any]
+    ) -> BoltResponse | None:
+        ours = installation.identity()
+        if ours is None:
+            return _refused(runtime, "unknown_installation", 503)
+        team = context.team_id or body.get("team_id")
+        if team != ours.team_id:
+            return _refused(runtime, "other_workspace", 403, f"team {team}")
+        if ours.app_id and body.get("api_app_id") != ours.app_id:
+            return _refused(runtime, "other_app", 403, f"app {body.get('api_app_id')}")
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not slack_requests.first_time(
+            runtime.engine, f"event:{event_id}", runtime.now()
+        ):
+            log.info("event %s was handled already (a retry): not doing it again", event_id)
+            return BoltResponse(status=200, body="")
         user_id = context.user_id
-        rep = runtime.config.rep_by_slack_id(user_id) if user_id else None
-        context["actor"] = rep.id if rep else user_id
+        user_team = _user_team(body) or team
+        if user_team == ours.team_id:
+            rep = runtime.config.rep_by_slack_id(user_id) if user_id else None
+            context["actor"] = rep.id if rep else user_id
+        else:  # someone of another workspace, e.g. in a shared channel: nobody here
+            rep = None
+            context["actor"] = f"{user_team}:{user_id}"
         context["rep"] = rep
         return next()
 
     return middleware
 
 
+def _user_team(body: dict[str, Any]) -> str | None:
+    """The team of the person acting (interactions carry it on the user)."""
+    user = body.get("user")
+    return user.get("team_id") if isinstance(user, dict) else None
+
+
+def _refused(runtime: Runtime, reason: str, status: int, detail: str = "") -> BoltResponse:
+    runtime.metrics.slack_refused.labels(reason).inc()
+    log.warning("refused a Slack request: %s%s", reason, f" ({detail})" if detail else "")
+    return BoltResponse(status=status, body="")
+
+
 def router(bolt: App, runtime: Runtime) -> APIRouter:
     api = APIRouter()
+
+    secret = runtime.settings.slack_signing_secret
+    assert secret is not None
 
     @api.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         started = perf_counter()
-        body = await request.body()
-        # Parsing the form body and Bolt's dispatch (signature check, then the ack) are
-        # synchronous; keep both off the event loop so other requests are never held behind one.
-        response = await run_in_threadpool(_dispatch, bolt, request, body)
+        try:
+            body = await gate.read_body(request)
+            signature = gate.verify(request, body, secret.get_secret_value())
+            gate.check_shape(request, body)
+        except gate.Refused as refused:
+            runtime.metrics.slack_refused.labels(str(refused.status)).inc()
+            client = request.client.host if request.client else "?"
+            log.warning("refused a Slack request from %s: %s", client, refused.reason)
+            return Response(refused.reason, status_code=refused.status, media_type="text/plain")
+        # The replay check, parsing the form body and Bolt's dispatch (then the ack) are
+        # synchronous; keep them off the event loop so other requests are never held behind one.
+        response = await run_in_threadpool(_dispatch, bolt, runtime, request, body, signature)
         elapsed = perf_counter() - started
         runtime.metrics.slack_ack_seconds.observe(elapsed)
         reply = to_starlette_response(response)
@@ -93,5 +147,11 @@ def router(bolt: App, runtime: Runtime) -> APIRouter:
     return api
 
 
-def _dispatch(bolt: App, request: Request, body: bytes) -> BoltResponse:
+def _dispatch(
+    bolt: App, runtime: Runtime, request: Request, body: bytes, signature: str
+) -> BoltResponse:
+    if not slack_requests.first_time(runtime.engine, f"sig:{signature[3:]}", runtime.now()):
+        runtime.metrics.slack_refused.labels("replay").inc()
+        log.warning("a signed Slack request came again (a replay): acknowledged, not done again")
+        return BoltResponse(status=200, body="")
     return bolt.dispatch(to_bolt_request(request, body))

@@ -44,6 +44,15 @@ class LeadRef(BaseModel):
     def decode(cls, value: str | None) -> LeadRef:
         return cls.model_validate_json(value or "")
 
+    @classmethod
+    def read(cls, value: str | None) -> LeadRef | None:
+        """The lead a button or form names, or None when the value is not one of ours (an
+        older version's button, an empty private_metadata)."""
+        try:
+            return cls.decode(value)
+        except ValueError:
+            return None
+
 
 # Block ids and input action ids inside the modals.
 REASSIGN_USER_BLOCK = "reassign_user"

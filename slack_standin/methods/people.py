@@ -25,6 +25,24 @@ def auth_test(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def bots_info(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    """bots.info: the bot user's app, as its reference page shows it."""
+    i = ws.identity
+    if params.get("bot") not in (i.bot_id, None, ""):
+        raise SlackError("bot_not_found")
+    return {
+        "bot": {
+            "id": i.bot_id,
+            "deleted": False,
+            "name": i.bot_name,
+            "updated": int(ws.clock.now()),
+            "app_id": i.app_id,
+            "user_id": i.bot_user_id,
+            "icons": {},
+        }
+    }
+
+
 def user_object(ws: Workspace, user: User) -> dict[str, Any]:
     local = datetime.fromtimestamp(ws.clock.now(), ZoneInfo(user.tz))
     offset = local.utcoffset()
@@ -86,6 +104,7 @@ def conversations_open(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
 
 HANDLERS: dict[str, Handler] = {
     "auth.test": auth_test,
+    "bots.info": bots_info,
     "users.info": users_info,
     "conversations.open": conversations_open,
 }

@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from bot.slack.listeners import actions, commands, events, stats, views
+from bot.slack.listeners import actions, commands, events, fallbacks, stats, views
 
 
 def register(app: App, runtime: Runtime) -> None:
-    for kind in (actions, views, commands, stats, events):
+    for kind in (actions, views, commands, stats, events, fallbacks):  # fallbacks last
         kind.register(app, runtime)

@@ -8,12 +8,13 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
 from bot.slack.home import publish_home
 from bot.slack.ids import Action, LeadRef
 from bot.slack.listeners.lazy import later
-from bot.slack.listeners.replies import refusal
+from bot.slack.listeners.replies import EXPIRED_TRIGGER, OLD_BUTTON, refusal, tell
 from bot.slack.views import decline_modal, reassign_modal
 from routing import permissions
 from storage import lifecycle
@@ -21,22 +22,29 @@ from storage.lifecycle import Refused
 from storage.models import LeadState
 
 log = logging.getLogger(__name__)
+TRIGGER_ERRORS = ("expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id")
 
 
 def register(app: App, runtime: Runtime) -> None:
     config = runtime.config
 
-    def ephemeral(respond: Respond, text: str) -> None:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-
     @later(app.action(Action.claim.value))
-    def claim(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        ref = LeadRef.decode(action.get("value"))
+    def claim(
+        action: dict[str, Any],
+        body: dict[str, Any],
+        context: BoltContext,
+        respond: Respond,
+        client: WebClient,
+    ) -> None:
+        ref = LeadRef.read(action.get("value"))
+        if ref is None:
+            tell(body, respond, client, OLD_BUTTON)
+            return
         now = runtime.now()
         try:
             lead = lifecycle.claim(runtime.engine, config, ref.lead, context["actor"], now)
         except Refused as refused:
-            ephemeral(respond, refusal(refused, config, now))
+            tell(body, respond, client, refusal(refused, config, now))
             return
         if lead.assigned_at is not None:
             runtime.metrics.time_to_claim.labels(lead.pool or "").observe(
@@ -45,20 +53,38 @@ def register(app: App, runtime: Runtime) -> None:
         runtime.kick()
 
     @later(app.action(Action.contacted.value))
-    def contacted(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        ref = LeadRef.decode(action.get("value"))
+    def contacted(
+        action: dict[str, Any],
+        body: dict[str, Any],
+        context: BoltContext,
+        respond: Respond,
+        client: WebClient,
+    ) -> None:
+        ref = LeadRef.read(action.get("value"))
+        if ref is None:
+            tell(body, respond, client, OLD_BUTTON)
+            return
         try:
             lifecycle.mark_contacted(
                 runtime.engine, config, ref.lead, context["actor"], runtime.now()
             )
         except Refused as refused:
-            ephemeral(respond, refusal(refused, config, runtime.now()))
+            tell(body, respond, client, refusal(refused, config, runtime.now()))
             return
         runtime.kick()
 
     @later(app.action(Action.outcome.value))
-    def outcome(action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
-        ref = LeadRef.decode(action["selected_option"]["value"])
+    def outcome(
+        action: dict[str, Any],
+        body: dict[str, Any],
+        context: BoltContext,
+        respond: Respond,
+        client: WebClient,
+    ) -> None:
+        ref = LeadRef.read((action.get("selected_option") or {}).get("value"))
+        if ref is None or ref.outcome is None:
+            tell(body, respond, client, OLD_BUTTON)
+            return
         try:
             lifecycle.set_outcome(
                 runtime.engine,
@@ -74,7 +100,7 @@ def register(app: App, runtime: Runtime) -> None:
                 if isinstance(problem, Refused)
                 else "That is not an outcome."
             )
-            ephemeral(respond, message)
+            tell(body, respond, client, message)
             return
         runtime.kick()
 
@@ -86,11 +112,14 @@ def register(app: App, runtime: Runtime) -> None:
             client: WebClient,
             respond: Respond,
         ) -> None:
-            ref = LeadRef.decode(action.get("value"))
+            ref = LeadRef.read(action.get("value"))
+            if ref is None:
+                tell(body, respond, client, OLD_BUTTON)
+                return
             try:
                 lead = lifecycle.get_lead(runtime.engine, ref.lead)
             except Refused as refused:
-                ephemeral(respond, refusal(refused, config, runtime.now()))
+                tell(body, respond, client, refusal(refused, config, runtime.now()))
                 return
             if not allowed(config, context["actor"], owner=lead.owner, pool_id=lead.pool):
                 who = (
@@ -98,7 +127,7 @@ def register(app: App, runtime: Runtime) -> None:
                     if kind == "reassign" and config.permissions.reassign == "managers"
                     else "only the owner, the pool's members or a manager can"
                 )
-                ephemeral(respond, f"You can't {kind} this lead: {who}.")
+                tell(body, respond, client, f"You can't {kind} this lead: {who}.")
                 return
             if lead.state not in (
                 LeadState.assigned,
@@ -106,10 +135,15 @@ def register(app: App, runtime: Runtime) -> None:
                 LeadState.contacted,
                 LeadState.triage,
             ):
-                ephemeral(respond, f"This lead is {lead.state}: nothing to {kind}.")
+                tell(body, respond, client, f"This lead is {lead.state}: nothing to {kind}.")
                 return
             # trigger_id expires 3 s after the click: the modal opens before anything slow
-            client.views_open(trigger_id=body["trigger_id"], view=build(lead))
+            try:
+                client.views_open(trigger_id=body["trigger_id"], view=build(lead))
+            except SlackApiError as failed:
+                if failed.response.get("error") not in TRIGGER_ERRORS:
+                    raise
+                tell(body, respond, client, EXPIRED_TRIGGER)
 
         return handler
 

@@ -3,11 +3,48 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
 
 from bot.slack.cards import mention, slack_time, span
 from routing import RoutingConfig
 from storage.lifecycle import Refused
 from storage.models import LeadRow
+
+OLD_BUTTON = (
+    "That button is from an older version of leadrouter's messages and does nothing now. "
+    "Use the buttons on the lead's newest card, or open leadrouter's Home tab."
+)
+EXPIRED_TRIGGER = (
+    "Slack gives an app 3 seconds to open a form after a click, and that time ran out. "
+    "Please press the button again."
+)
+STALE_FORM = (
+    "This form is out of date (it was opened from an older card, or by an older version of "
+    "leadrouter). Close it and press the button on the lead's newest card."
+)
+UNKNOWN_COMMAND = "I don't know {command}. I understand /away, /back and /routing-stats."
+
+
+def tell(body: dict[str, Any], respond: Respond | None, client: WebClient, text: str) -> None:
+    """A sentence only the person who clicked sees: ephemeral where the click came from a
+    message, a DM from the bot where it came from the Home tab (which has no response_url)."""
+    if respond is not None and body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=body["user"]["id"], text=text)
+
+
+def notice_modal(title: str, text: str) -> dict[str, Any]:
+    """What a submitted form turns into when it cannot be done (response_action "update")."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": title[:24]},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+    }
 
 
 def offered_until(lead: LeadRow) -> datetime | None:

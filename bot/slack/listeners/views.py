@@ -15,7 +15,7 @@ from bot.slack.ids import (
     LeadRef,
     View,
 )
-from bot.slack.listeners.replies import refusal
+from bot.slack.listeners.replies import STALE_FORM, notice_modal, refusal
 from storage import lifecycle
 from storage.lifecycle import Refused
 
@@ -29,7 +29,10 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.view(View.reassign.value)
     def reassign(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        ref = LeadRef.decode(view.get("private_metadata"))
+        ref = LeadRef.read(view.get("private_metadata"))
+        if ref is None:
+            ack(response_action="update", view=notice_modal("Out of date", STALE_FORM))
+            return
         chosen = _value(view, REASSIGN_USER_BLOCK, REASSIGN_USER_INPUT, "selected_user")
         reason = (_value(view, REASON_BLOCK, REASON_INPUT, "value") or "").strip()
         rep = config.rep_by_slack_id(chosen or "")
@@ -54,7 +57,10 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.view(View.decline.value)
     def decline(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        ref = LeadRef.decode(view.get("private_metadata"))
+        ref = LeadRef.read(view.get("private_metadata"))
+        if ref is None:
+            ack(response_action="update", view=notice_modal("Out of date", STALE_FORM))
+            return
         reason = (_value(view, REASON_BLOCK, REASON_INPUT, "value") or "").strip()
         try:
             lifecycle.decline(
