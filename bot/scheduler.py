@@ -16,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.digest import send_digest
 from bot.runtime import Runtime
 from bot.slack.delivery import Delivery
-from storage import escalation, lifecycle
+from storage import escalation, lifecycle, slack_requests
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,9 @@ class Background:
             next_run_time=datetime.now(UTC),
         )
         self.jobs.add_job(end_away, "interval", args=[runtime], seconds=AWAY_SECONDS, id="away")
+        self.jobs.add_job(
+            forget_old_slack_requests, "interval", args=[runtime], minutes=5, id="replays"
+        )
         if runtime.config.digest is not None:
             self.jobs.add_job(send_digest, "interval", args=[runtime], minutes=5, id="digest")
         if self.loop is not None:
@@ -104,6 +107,11 @@ def escalate(runtime: Runtime) -> None:
             runtime.kick()
         if len({step.lead_id for step in taken}) < escalation.BATCH:
             return
+
+
+def forget_old_slack_requests(runtime: Runtime) -> None:
+    """Replays are refused by their timestamp after 5 minutes; their record can go."""
+    slack_requests.prune(runtime.engine, runtime.now())
 
 
 def end_away(runtime: Runtime) -> None:
