@@ -23,9 +23,14 @@ KEEP = timedelta(minutes=10)  # Slack refuses timestamps over 5 minutes old; kee
 def first_time(engine: Engine, key: str, now: datetime) -> bool:
     """True for the first request with this key; False for a replay or a retry."""
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    statement = insert(SlackRequestSeen).values(key=key[:100], seen_at=now).on_conflict_do_nothing()
+    statement = (
+        insert(SlackRequestSeen)
+        .values(key=key[:100], seen_at=now)
+        .on_conflict_do_nothing()
+        .returning(col(SlackRequestSeen.key))  # a row back only when this insert made it
+    )
     with transaction(engine) as session:
-        return session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+        return session.execute(statement).first() is not None
 
 
 def prune(engine: Engine, now: datetime) -> int:
