@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -20,7 +21,7 @@ from urllib.parse import parse_qsl
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from slack_standin import contract
 from slack_standin.errors import SlackError
@@ -148,8 +149,17 @@ def _answer(
 
 
 def create_app(
-    ws: Workspace, faults: FaultPlan, tokens: set[str], realism: Realism, *, lenient: bool
+    ws: Workspace,
+    faults: FaultPlan,
+    tokens: set[str],
+    realism: Realism,
+    *,
+    lenient: bool,
+    routes: Sequence[BaseRoute] = (),
 ) -> Starlette:
+    """`routes` come first: a method answered elsewhere (Socket Mode's apps.connections.open)
+    takes its path before the Web API's catch-all."""
+
     async def web_api(request: Request) -> JSONResponse:
         method = request.path_params["method"]
         decoded = await decode(request, method, lenient=lenient)
@@ -204,6 +214,7 @@ def create_app(
 
     return Starlette(
         routes=[
+            *routes,
             Route("/api/{method}", web_api, methods=["GET", "POST"]),
             Route("/response/{hook}", response_url, methods=["POST"]),
         ]

@@ -11,6 +11,7 @@ and Slack's limits. `SlackStandin(lenient=True)` is the old stand-in that read J
 method and checked blocks by our own table only; a test that wants it asks for it by name.
 Realistic modes are off unless asked for: `realistic(latency=…, posts_per_second=…)`,
 `answer_late(…)`, `break_token(…)`, `limit_scopes(…)`.
+Socket Mode (apps.connections.open, the WebSocket, envelopes and acks): slack_standin.socket_mode.
 """
 
 from __future__ import annotations
@@ -39,12 +40,13 @@ from slack_standin.records import (
     User,
     View,
 )
+from slack_standin.socket_mode import DEFAULT_APP_TOKEN, SocketModeAPI, SocketModeServer
 from slack_standin.workspace import Identity, Workspace
 
 T = TypeVar("T")
 
 
-class SlackStandin:
+class SlackStandin(SocketModeAPI):
     def __init__(
         self,
         identity: Identity | None = None,
@@ -52,20 +54,24 @@ class SlackStandin:
         extra_tokens: tuple[str, ...] = (),
         port: int = 0,
         lenient: bool = False,
+        app_token: str = DEFAULT_APP_TOKEN,
     ) -> None:
-        """`port=0` lets the OS pick a free port (tests); `leadrouter demo` may pin one."""
+        """`port=0` lets the OS pick a free port (tests); `leadrouter demo` may pin one.
+        `app_token` is the app-level token Socket Mode's apps.connections.open accepts."""
         self.identity = identity or Identity()
         self.requested_port = port
         self.clock = StandinClock()
         self.workspace = Workspace(self.identity, self.clock, lenient=lenient)
         self.faults = FaultPlan()
         self.realism = Realism()
+        self.socket_mode = SocketModeServer(self.workspace, app_token)
         self.app = create_app(
             self.workspace,
             self.faults,
             {self.identity.token, *extra_tokens},
             self.realism,
             lenient=lenient,
+            routes=self.socket_mode.routes(),
         )
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -112,13 +118,14 @@ class SlackStandin:
 
     def reset(self) -> None:
         """Back to an empty workspace without restarting (cheaper than a new server per test):
-        state, recorded calls, scripted faults, realistic modes, token trouble, observers and
-        the clock offset all go."""
+        state, recorded calls, scripted faults, realistic modes, token trouble, observers, the
+        clock offset and Socket Mode's connections all go."""
         self.faults.clear()
         self.realism.reset()
         self.workspace.observers.clear()
         self.clock.reset()
         self.workspace.clear()
+        self.socket_mode.reset()
 
     @property
     def base_url(self) -> str:

@@ -85,12 +85,14 @@ def _our_workspace(runtime: Runtime, installation: Installation) -> Callable[...
             return _refused(runtime, "other_workspace", 403, f"team {team}")
         if ours.app_id and body.get("api_app_id") != ours.app_id:
             return _refused(runtime, "other_app", 403, f"app {body.get('api_app_id')}")
+        # A retried event has the same event_id; a replayed HTTP request the same signature
+        # (the gate put it in the context). Listeners check it once, after the ack.
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not slack_requests.first_time(
-            runtime.engine, f"event:{event_id}", runtime.now()
-        ):
-            log.info("event %s was handled already (a retry): not doing it again", event_id)
-            return BoltResponse(status=200, body="")
+        key = f"event:{event_id}" if event_id else context.get("request_key")
+        if key:
+            context["first_time"] = lambda: slack_requests.first_time(
+                runtime.engine, key, runtime.now()
+            )
         user_id = context.user_id
         user_team = _user_team(body) or team
         if user_team == ours.team_id:
@@ -135,9 +137,9 @@ def router(bolt: App, runtime: Runtime) -> APIRouter:
             client = request.client.host if request.client else "?"
             log.warning("refused a Slack request from %s: %s", client, refused.reason)
             return Response(refused.reason, status_code=refused.status, media_type="text/plain")
-        # The replay check, parsing the form body and Bolt's dispatch (then the ack) are
-        # synchronous; keep them off the event loop so other requests are never held behind one.
-        response = await run_in_threadpool(_dispatch, bolt, runtime, request, body, signature)
+        # Parsing the form body and Bolt's dispatch (then the ack) are synchronous: keep them
+        # off the event loop so other requests are never held behind one.
+        response = await run_in_threadpool(_dispatch, bolt, request, body, signature)
         elapsed = perf_counter() - started
         runtime.metrics.slack_ack_seconds.observe(elapsed)
         reply = to_starlette_response(response)
@@ -147,11 +149,6 @@ def router(bolt: App, runtime: Runtime) -> APIRouter:
     return api
 
 
-def _dispatch(
-    bolt: App, runtime: Runtime, request: Request, body: bytes, signature: str
-) -> BoltResponse:
-    if not slack_requests.first_time(runtime.engine, f"sig:{signature[3:]}", runtime.now()):
-        runtime.metrics.slack_refused.labels("replay").inc()
-        log.warning("a signed Slack request came again (a replay): acknowledged, not done again")
-        return BoltResponse(status=200, body="")
-    return bolt.dispatch(to_bolt_request(request, body))
+def _dispatch(bolt: App, request: Request, body: bytes, signature: str) -> BoltResponse:
+    key = {"request_key": f"sig:{signature[3:]}"}  # for the replay check after the ack
+    return bolt.dispatch(to_bolt_request(request, body, key))

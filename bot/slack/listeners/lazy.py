@@ -1,4 +1,5 @@
-"""Ack at once, work after: Slack gets its answer before any database or Web API call.
+"""Ack at once, work after: Slack gets its answer before any database or Web API call, and
+the work is skipped if the request was handled before (the middleware's `first_time` check).
 
 Bolt's own lazy listeners do the same, but copy the whole request (the parsed body, with the
 message's blocks, and the context) for every click before the ack; that copy was 60 % of the
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import Ack
+from slack_bolt import Ack, BoltContext
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +30,17 @@ def later(register: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callab
     def decorate(handler: Callable[..., Any]) -> Callable[..., Any]:
         wanted = [name for name in inspect.signature(handler).parameters if name != "ack"]
 
-        def ack_then_work(ack: Ack, **arguments: Any) -> None:
+        def ack_then_work(ack: Ack, context: BoltContext, **arguments: Any) -> None:
             ack()
-            _workers.submit(_run, handler, arguments)
+            if "context" in wanted:
+                arguments["context"] = context
+            _workers.submit(_run, handler, arguments, context.get("first_time"))
 
-        # Bolt passes a listener the arguments its signature names: the handler's, and ack.
+        # Bolt passes a listener the arguments its signature names: the handler's, ack and
+        # the context (which carries the replay check).
+        names = ["ack", "context", *(name for name in wanted if name != "context")]
         ack_then_work.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [_parameter("ack"), *map(_parameter, wanted)]
+            list(map(_parameter, names))
         )
         register(ack_then_work)
         return handler
@@ -47,8 +52,17 @@ def _parameter(name: str) -> inspect.Parameter:
     return inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 
 
-def _run(handler: Callable[..., Any], arguments: dict[str, Any]) -> None:
+def _run(
+    handler: Callable[..., Any],
+    arguments: dict[str, Any],
+    first_time: Callable[[], bool] | None,
+) -> None:
     try:
+        # A replayed request, or a retried event, was acknowledged like the first; its work is
+        # done once. Checked here, after the ack, so the ack never waits for the database.
+        if first_time is not None and not first_time():
+            log.warning("a Slack request came again (a replay or a retry): not done again")
+            return
         handler(**arguments)
     except Exception:
         log.exception("Slack listener %s failed after its ack", handler.__name__)

@@ -20,6 +20,12 @@ from storage import lifecycle
 from storage.lifecycle import Refused
 
 
+def _again(context: BoltContext) -> bool:
+    """A replay of a submission already handled (the middleware's check)."""
+    first_time = context.get("first_time")
+    return first_time is not None and not first_time()
+
+
 def _value(view: dict[str, Any], block: str, action: str, key: str) -> Any:
     return view["state"]["values"].get(block, {}).get(action, {}).get(key)
 
@@ -29,6 +35,9 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.view(View.reassign.value)
     def reassign(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        if _again(context):
+            ack()
+            return
         ref = LeadRef.read(view.get("private_metadata"))
         if ref is None:
             ack(response_action="update", view=notice_modal("Out of date", STALE_FORM))
@@ -57,6 +66,9 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.view(View.decline.value)
     def decline(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+        if _again(context):
+            ack()
+            return
         ref = LeadRef.read(view.get("private_metadata"))
         if ref is None:
             ack(response_action="update", view=notice_modal("Out of date", STALE_FORM))
