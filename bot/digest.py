@@ -8,14 +8,10 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
-
 from bot import stats_render
 from bot.runtime import Runtime
 from storage import outbox
 from storage.analytics import build_report
-from storage.db import serialize_routing, transaction
-from storage.models import Event
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -33,25 +29,12 @@ def send_digest(runtime: Runtime) -> bool:
     key = f"{year}-W{week:02d}"
     report = build_report(runtime.engine, config, now - timedelta(days=7), now)
     blocks = stats_render.blocks(report, config, "weekly digest, last 7 days")
-    with transaction(runtime.engine) as session:
-        serialize_routing(session)
-        sent = session.exec(
-            select(Event.id).where(Event.kind == "digest").where(Event.reason == key)
-        ).first()
-        if sent is not None:
-            return False
-        session.add(Event(kind="digest", at=now, actor="leadrouter", reason=key))
-        for manager in config.manager_slack_ids():
-            outbox.enqueue(
-                session,
-                outbox.Kind.alert,
-                now,
-                target=manager,
-                payload={
-                    "channel": manager,
-                    "text": f"Weekly routing digest {key}",
-                    "blocks": blocks,
-                },
-            )
+    text = f"Weekly routing digest {key}"
+    notices = [
+        (outbox.Kind.alert, manager, {"channel": manager, "text": text, "blocks": blocks})
+        for manager in config.manager_slack_ids()
+    ]
+    if not outbox.enqueue_once(runtime.engine, key, now, notices, event_kind="digest"):
+        return False
     runtime.kick()
     return True

@@ -16,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.digest import send_digest
 from bot.runtime import Runtime
 from bot.slack.delivery import Delivery
-from storage import escalation, lifecycle, slack_requests
+from storage import availability, escalation, slack_requests
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def forget_old_slack_requests(runtime: Runtime) -> None:
 
 
 def end_away(runtime: Runtime) -> None:
-    back = lifecycle.end_due_away(runtime.engine, runtime.config, runtime.now())
+    back = availability.end_due_away(runtime.engine, runtime.config, runtime.now())
     if back:
         log.info("back from time away: %s", ", ".join(back))
         runtime.kick()

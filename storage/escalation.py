@@ -29,10 +29,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from routing import RoutingConfig
-from storage import outbox
+from storage import outbox, rows
+from storage.availability import mark_away_in
 from storage.db import read_only, serialize_routing, transaction
-from storage.lifecycle import SYSTEM, Router, _reroute, mark_away_in
-from storage.models import Event, LeadRow, LeadState, OutboxMessage, OutboxStatus, Responsiveness
+from storage.lifecycle import reroute_in
+from storage.models import Event, LeadRow, LeadState, OutboxMessage, Responsiveness
+from storage.routing_state import Router
+from storage.rows import SYSTEM
 
 BATCH = 1000
 
@@ -140,22 +143,10 @@ class _Climber:
         return steps
 
     def event(self, row: LeadRow, reason: str, detail: dict[str, Any]) -> None:
-        """An 'escalated' event, as lifecycle._event writes it."""
+        """An 'escalated' event (written in bulk by write())."""
         self.buffered.add(row.id)
         self.events.append(
-            {
-                "lead_id": row.id,
-                "at": self.now,
-                "kind": "escalated",
-                "actor": SYSTEM,
-                "from_state": row.state,
-                "to_state": row.state,
-                "owner": row.owner,
-                "pool": row.pool,
-                "rule": row.rule,
-                "reason": reason,
-                "detail": detail,
-            }
+            rows.event_of(row, "escalated", SYSTEM, self.now, reason=reason, detail=detail)
         )
 
     def message(
@@ -165,22 +156,9 @@ class _Climber:
         target: str | None = None,
         payload: dict[str, Any] | None = None,
     ) -> None:
-        """An outbox row, as outbox.enqueue writes it."""
+        """An outbox row (written in bulk by write())."""
         self.buffered.add(lead_id)
-        self.messages.append(
-            {
-                "lead_id": lead_id,
-                "kind": kind.value,
-                "target": target,
-                "payload": payload or {},
-                "status": OutboxStatus.pending.value,
-                "attempts": 0,
-                "next_attempt_at": self.now,
-                "created_at": self.now,
-                "sent_at": None,
-                "last_error": None,
-            }
-        )
+        self.messages.append(rows.message(kind, self.now, lead_id, target, payload))
 
     def advance(self, row: LeadRow, step: int, at: datetime | None) -> None:
         """Move the lead up its ladder in memory now and in the database at write(): one
@@ -245,7 +223,7 @@ def _climb(climber: _Climber, row: LeadRow) -> StepTaken:
             climber.write()
         name = config.reps[owner].name if owner in config.reps else owner
         why = f"{name} did not claim it in time"
-        _reroute(session, climber.router(), row, "escalated", SYSTEM, why, detail=detail)
+        reroute_in(session, climber.router(), row, "escalated", SYSTEM, why, detail=detail)
         _missed(climber, owner)
         if row.state != LeadState.assigned:  # nobody left to pass to: it went to triage
             return StepTaken(row.id, index, action, owner)

@@ -8,14 +8,15 @@ a routing state kept current in memory, so the decisions are the same as one tra
 
 No ORM objects on this hot path: the read goes through SQLAlchemy Core, the batch's rows
 through storage.bulk (the driver's executemany; on PostgreSQL two round trips per batch, one
-for the lock and the read, one for the rows and the COMMIT). The rows are built by the same
-helpers as the re-routes in storage.lifecycle, so the two agree.
+for the lock and the read, one for the rows and the COMMIT). The rows are built by
+storage.rows and decided on storage.routing_state's LiveState, as the re-routes in
+storage.lifecycle are, so the two agree.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -41,21 +42,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from routing import Decision, Lead, RoutingConfig, RoutingState, decide
-from storage import bulk, load, outbox, rotations
+from routing import Lead, RoutingConfig
+from storage import bulk, load, outbox, rotations, rows
 from storage.bulk import Write
-from storage.lifecycle import (
-    SYSTEM,
-    _assignment_values,
-    _decision_values,
-    _event_values,
-    _message_values,
-    _new_lead_values,
-    _new_owner_notices,
-    ranks_performance,
-    state_branches,
-    win_rates,
-)
 from storage.models import (
     OPEN_STATES,
     Assignment,
@@ -66,6 +55,8 @@ from storage.models import (
     OutboxMessage,
     UTCDateTime,
 )
+from storage.routing_state import LiveState, state_branches
+from storage.rows import SYSTEM
 
 log = logging.getLogger(__name__)
 
@@ -264,16 +255,14 @@ class _Batch:
     waiting: list[_NewLead] = field(default_factory=list)  # decided, not yet inserted
     keys: list[dict[str, Any]] = field(default_factory=list)  # idempotency rows to insert
     writes: list[Write] = field(default_factory=list)  # rows needing no answer, sent at the end
-    # the routing state, read under the lock and kept current as leads are decided
-    rotation: dict[str, Any] = field(default_factory=dict)
-    open: dict[str, int] = field(default_factory=dict)
-    away: Mapping[str, datetime | None] = field(default_factory=dict)
-    performance: Mapping[str, float] = field(default_factory=dict)
-    moved_pools: set[str] = field(default_factory=set)
+    state: LiveState = field(init=False)  # read under the lock, kept current as leads are decided
     load: dict[str, int] = field(default_factory=dict)  # rep -> open leads added
     open_by_email: dict[str, tuple[int, datetime]] = field(default_factory=dict)
     spare_ids: list[int] = field(default_factory=list)  # PostgreSQL: lead ids drawn, not used
     largest_id: int = 0  # SQLite: the largest lead id in the table so far
+
+    def __post_init__(self) -> None:
+        self.state = LiveState(self.config)
 
     def run(self) -> list[IntakeResult | Exception]:
         conn, requests = self.conn, self.requests
@@ -324,22 +313,17 @@ class _Batch:
             "since": earliest - window,
         }
         if self.conn.dialect.name == "postgresql":  # lock, read and ids in one round trip
-            rows, self.spare_ids = bulk.read_locked(
+            found, self.spare_ids = bulk.read_locked(
                 self.conn, BATCH_READ_PG, params, new_ids=len(requests)
             )
         else:  # (SQLite: the write transaction already keeps every other writer out)
-            rows = self.conn.execute(BATCH_READ, params).all()
+            found = self.conn.execute(BATCH_READ, params).all()
         seen: dict[str, dict[str, Any]] = {}
-        away: dict[str, datetime | None] = {}
         recent = []
-        for kind, key, blob, at, number, state in rows:
-            if kind == "r":
-                self.rotation[key] = blob
-            elif kind == "a":
-                away[key] = at
-            elif kind == "l":
-                self.open[key] = number
-            elif kind == "k":
+        for kind, key, blob, at, number, state in found:
+            if self.state.take(kind, key, blob, at, number):
+                continue
+            if kind == "k":
                 seen[key] = blob
             elif kind == "n":
                 self.largest_id = number
@@ -347,50 +331,34 @@ class _Batch:
                 recent.append((at, number, key))
         for created, lead_id, email in sorted(recent):  # the newest of each email stays
             self.open_by_email[email] = (lead_id, created)
-        self.away = away
-        if ranks_performance(self.config):
-            self.performance = win_rates(self.conn, since=earliest - timedelta(days=90))
+        self.state.read_performance(self.conn, earliest)
         return seen
-
-    def _decide(self, request: IntakeRequest) -> Decision:
-        state = RoutingState(
-            rotation=self.rotation,
-            open_leads=self.open,
-            away=self.away,
-            performance=self.performance,
-        )
-        decision = decide(request.lead, self.config, state, request.now)
-        if decision.rotation is not None and decision.pool is not None:
-            self.rotation[decision.pool.id] = decision.rotation
-            self.moved_pools.add(decision.pool.id)
-        return decision
 
     def _new(self, request: IntakeRequest) -> _NewLead:
         now, source = request.now, request.source
-        decision = self._decide(request)
-        values = _decision_values(self.config, decision, now)
+        decision = self.state.decide(request.lead, now)
+        values = rows.decided(self.config, decision, now)
         state, owner, pool, rule = values["state"], values["owner"], values["pool"], values["rule"]
         if holder := load.holder(owner, state):
-            self.open[holder] = self.open.get(holder, 0) + 1
             self.load[holder] = self.load.get(holder, 0) + 1
         data = request.lead.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
         waiting = LeadState.triage.value  # a new lead waits in triage until decided
         new = _NewLead(
-            lead={**_new_lead_values(request.lead, data, source, now), **values},
+            lead={**rows.new_lead(request.lead, data, source, now), **values},
             events=[
-                _event_values(
+                rows.event(
                     None, "received", SYSTEM, now, (waiting, waiting, None, None, None),
                     reason=f"from {source}",
                 ),
-                _event_values(
+                rows.event(
                     None, decision.outcome, SYSTEM, now, (waiting, state, owner, pool, rule),
                     reason=decision.reason, detail={"via": "intake"},
                 ),
             ],
             messages=[
-                _message_values(kind, now, None, to) for kind, to in _new_owner_notices(decision)
+                rows.message(kind, now, None, to) for kind, to in rows.new_owner_notices(decision)
             ],
-            assignment=_assignment_values(None, decision, "intake", now),
+            assignment=rows.decision_assignment(None, decision, "intake", now),
             result=IntakeResult(0, state, owner, rule, values["reason"]),
             key=request.key,
         )  # fmt: skip
@@ -401,7 +369,7 @@ class _Batch:
         """The same person wrote again while their lead is open: one more touch on it."""
         conn, lead, now = self.conn, request.lead, request.now
         state, owner, pool, rule, reason = conn.execute(TOUCH, {"lead_id": lead_id}).one()
-        event = _event_values(
+        event = rows.event(
             lead_id, "repeat_touch", SYSTEM, now, (state, state, owner, pool, rule),
             reason=f"the same person wrote again ({lead.source or 'form'})",
             detail={"lead": lead.model_dump(mode="json", exclude_none=True)},
@@ -410,8 +378,8 @@ class _Batch:
         messages = []
         if owner:
             payload = {"template": "repeat_touch", "message": lead.message or ""}
-            messages.append(_message_values(outbox.Kind.notify, now, lead_id, owner, payload))
-        messages.append(_message_values(outbox.Kind.update_cards, now, lead_id))
+            messages.append(rows.message(outbox.Kind.notify, now, lead_id, owner, payload))
+        messages.append(rows.message(outbox.Kind.update_cards, now, lead_id))
         self.writes.append((INSERT_OUTBOX, messages))
         result = IntakeResult(
             lead_id, state, owner, rule, "repeat touch on an open lead: " + reason, duplicate=True
@@ -433,12 +401,12 @@ class _Batch:
             # to learn them), so give them, in one multi-row INSERT.
             ids = list(range(self.largest_id + 1, self.largest_id + 1 + len(waiting)))
             self.largest_id += len(waiting)
-            rows = [{**new.lead, "id": lead_id} for new, lead_id in zip(waiting, ids, strict=True)]
-            bulk.insert_all(conn, [(INSERT_LEADS_WITH_IDS, rows)])
+            leads = [{**new.lead, "id": i} for new, i in zip(waiting, ids, strict=True)]
+            bulk.insert_all(conn, [(INSERT_LEADS_WITH_IDS, leads)])
         else:  # ids drawn from the sequence with the batch's first read; inserted with the rest
             ids, self.spare_ids = self.spare_ids[: len(waiting)], self.spare_ids[len(waiting) :]
-            rows = [{**new.lead, "id": lead_id} for new, lead_id in zip(waiting, ids, strict=True)]
-            self.writes.append((INSERT_LEADS_WITH_IDS, rows))
+            leads = [{**new.lead, "id": i} for new, i in zip(waiting, ids, strict=True)]
+            self.writes.append((INSERT_LEADS_WITH_IDS, leads))
         events, messages, assignments = [], [], []
         for new, lead_id in zip(waiting, ids, strict=True):
             new.lead_id = lead_id
@@ -458,8 +426,8 @@ class _Batch:
         """The pools' new round-robin credits and the reps' new open-lead counts."""
         dialect = self.conn.dialect.name
         credits = [
-            {"pool": pool, "credits": dict(self.rotation[pool]), "updated_at": now}
-            for pool in sorted(self.moved_pools)
+            {"pool": pool, "credits": dict(self.state.rotation[pool]), "updated_at": now}
+            for pool in sorted(self.state.moved_pools)
         ]
         self.writes += [
             (rotations.upsert(dialect), credits),

@@ -158,6 +158,13 @@ class Availability(SQLModel, table=True):
     set_by: str | None = Field(default=None, max_length=80)
 
 
+class OutboxKind(StrEnum):
+    post_card = "post_card"  # target "dm:<rep id>", "channel:<channel>", "person:<id>", "triage"
+    update_cards = "update_cards"  # re-render every posted copy of the lead's card
+    notify = "notify"  # a DM to a rep: payload {"template": ...} (bot.slack.messages)
+    alert = "alert"  # a post to a channel (triage, leadership): payload {"text": ...}
+
+
 class OutboxStatus(StrEnum):
     pending = "pending"
     sent = "sent"

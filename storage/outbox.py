@@ -7,20 +7,16 @@ renders the card from the lead's state at send time, so a late delivery shows th
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
-from storage.models import OutboxMessage, OutboxStatus
+from storage import rows
+from storage.db import serialize_routing, transaction
+from storage.models import Event, OutboxKind, OutboxMessage, OutboxStatus
 
-
-class Kind(StrEnum):
-    post_card = "post_card"  # target "dm:<rep id>" or "channel:<channel id>"
-    update_cards = "update_cards"  # re-render every posted copy of the lead's card
-    notify = "notify"  # a DM to a rep: payload {"text": ...}
-    alert = "alert"  # a post to a channel (triage, leadership): payload {"text": ...}
+Kind = OutboxKind
 
 
 def enqueue(
@@ -32,16 +28,35 @@ def enqueue(
     target: str | None = None,
     payload: dict[str, Any] | None = None,
 ) -> OutboxMessage:
-    message = OutboxMessage(
-        lead_id=lead_id,
-        kind=kind,
-        target=target,
-        payload=payload or {},
-        next_attempt_at=now,
-        created_at=now,
-    )
+    message = OutboxMessage(**rows.message(kind, now, lead_id, target, payload))
     session.add(message)
     return message
+
+
+def enqueue_once(
+    engine: Engine,
+    key: str,
+    now: datetime,
+    notices: list[tuple[Kind, str | None, dict[str, Any]]],
+    *,
+    event_kind: str = "digest",
+) -> bool:
+    """Queue `notices` (kind, target, payload) unless an event `event_kind` with reason `key`
+    says they were queued before; True if queued now. The routing lock makes the first of
+    several replicas win and the others find its event (the weekly digest, once a week)."""
+    with transaction(engine) as session:
+        serialize_routing(session)
+        sent = session.exec(
+            select(Event.id).where(Event.kind == event_kind).where(Event.reason == key)
+        ).first()
+        if sent is not None:
+            return False
+        session.add(
+            Event(**rows.event(None, event_kind, rows.SYSTEM, now, (None,) * 5, reason=key))
+        )
+        for kind, target, payload in notices:
+            enqueue(session, kind, now, target=target, payload=payload)
+    return True
 
 
 def lease_due(

@@ -26,16 +26,15 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlmodel import Session, col, select
 
 from bot.runtime import Runtime
 from bot.slack import messages
 from bot.slack.cards import Card, minimal_card, render_card
 from bot.slack.errors import Handling, error_code, handling, retry_after
-from storage import lifecycle, outbox
-from storage.db import read_only, transaction
+from storage import card_copies, lifecycle, outbox, queries
+from storage.db import transaction
 from storage.lifecycle import Refused
-from storage.models import Event, LeadRow, OutboxMessage, SlackMessage
+from storage.models import LeadRow, OutboxMessage, SlackMessage
 
 log = logging.getLogger(__name__)
 
@@ -277,12 +276,11 @@ class Delivery:
 
     # ------------------------------------------------------------ kinds
 
-    def _card(self, lead_id: int) -> tuple[LeadRow, Any]:
-        with read_only(self.runtime.engine) as session:
-            lead = session.get(LeadRow, lead_id)
-            if lead is None:
-                raise Delivered
-            history = _events(session, lead_id)
+    def _card(self, lead_id: int) -> tuple[LeadRow, Card]:
+        found = queries.lead_with_events(self.runtime.engine, lead_id)
+        if found is None:
+            raise Delivered
+        lead, history = found
         return lead, render_card(lead, self.runtime.config, self.runtime.now(), history)
 
     def _post_card(self, message: OutboxMessage) -> None:
@@ -306,7 +304,7 @@ class Delivery:
         if rep is None or not self.reachable(rep.slack_id):
             self._unreachable(lead_id, rep_id)
             return
-        if _copy_exists(self.runtime, lead_id, kind="dm", rep=rep_id):
+        if card_copies.exists(self.runtime.engine, lead_id, kind="dm", rep=rep_id):
             return
         _lead, card = self._card(lead_id)
         try:
@@ -319,10 +317,10 @@ class Delivery:
                 self._unreachable(lead_id, rep_id)
                 return
             raise
-        _record_copy(self.runtime, lead_id, posted["channel"], posted["ts"], "dm", rep_id)
+        self._record(lead_id, posted, "dm", rep_id)
 
     def _post_to_channel(self, lead_id: int, channel: str, kind: str) -> None:
-        if _copy_exists(self.runtime, lead_id, target=channel):
+        if card_copies.exists(self.runtime.engine, lead_id, target=channel):
             return
         _lead, card = self._card(lead_id)
         try:
@@ -333,7 +331,7 @@ class Delivery:
             where = f"<#{channel}>" if channel[:1] in "CG" else channel  # an id, or a #name
             self._post_to_triage(lead_id, f"could not post to {where}: {error_code(exc)}")
             return
-        _record_copy(self.runtime, lead_id, posted["channel"], posted["ts"], kind, None, channel)
+        self._record(lead_id, posted, kind, None, channel)
 
     def _post_to_triage(self, lead_id: int, why: str | None) -> None:
         channel = self.runtime.config.triage.channel
@@ -369,10 +367,7 @@ class Delivery:
 
     def _update_cards(self, message: OutboxMessage) -> None:
         assert message.lead_id is not None
-        with read_only(self.runtime.engine) as session:
-            copies = session.exec(
-                select(SlackMessage).where(SlackMessage.lead_id == message.lead_id)
-            ).all()
+        copies = queries.card_copies(self.runtime.engine, message.lead_id)
         if not copies:
             return
         lead, card = self._card(message.lead_id)
@@ -386,6 +381,14 @@ class Delivery:
                     self._update(copy, card)
                 elif handling(exc) not in (Handling.gone, Handling.missing_channel):
                     raise
+
+    def _record(
+        self, lead_id: int, posted: Any, kind: str, rep: str | None, target: str | None = None
+    ) -> None:
+        now = self.runtime.now()
+        card_copies.record(
+            self.runtime.engine, lead_id, posted["channel"], posted["ts"], kind, rep, now, target
+        )
 
     def _update(self, copy: SlackMessage, card: Card) -> None:
         self._call(
@@ -429,50 +432,3 @@ def _scopes(answer: Any) -> set[str] | None:
     if isinstance(value, list):
         value = value[0] if value else None
     return {s.strip() for s in value.split(",") if s.strip()} if value is not None else None
-
-
-def _events(session: Session, lead_id: int) -> list[Event]:
-    return list(
-        session.exec(select(Event).where(Event.lead_id == lead_id).order_by(col(Event.id))).all()
-    )
-
-
-def _copy_exists(
-    runtime: Runtime,
-    lead_id: int,
-    *,
-    target: str | None = None,
-    kind: str | None = None,
-    rep: str | None = None,
-) -> bool:
-    """Was the card already posted there? `target` is the channel as configured (id or name)."""
-    query = select(SlackMessage.id).where(SlackMessage.lead_id == lead_id)
-    if target:
-        query = query.where((SlackMessage.target == target) | (SlackMessage.channel == target))
-    if kind:
-        query = query.where(SlackMessage.kind == kind).where(SlackMessage.rep == rep)
-    with read_only(runtime.engine) as session:
-        return session.exec(query.limit(1)).first() is not None
-
-
-def _record_copy(
-    runtime: Runtime,
-    lead_id: int,
-    channel: str,
-    ts: str,
-    kind: str,
-    rep: str | None,
-    target: str | None = None,
-) -> None:
-    with transaction(runtime.engine) as session:
-        session.add(
-            SlackMessage(
-                lead_id=lead_id,
-                channel=channel,
-                ts=ts,
-                target=target,
-                kind=kind,
-                rep=rep,
-                posted_at=runtime.now(),
-            )
-        )

@@ -19,6 +19,7 @@ from bot.slack.ids import (
 from bot.slack.mrkdwn import escape, packed
 from routing import RoutingConfig
 from storage.models import Availability, LeadRow, LeadState
+from storage.queries import Board
 
 HOME_LEADS_SHOWN = 20
 
@@ -99,7 +100,7 @@ def home_view(
     *,
     my_leads: Sequence[LeadRow],
     away: Availability | None,
-    board: dict[str, Any] | None = None,
+    board: Board | None = None,
 ) -> dict[str, Any]:
     """The rep's queue and availability; managers also get the team board."""
     blocks: list[dict[str, Any]] = [
@@ -138,7 +139,7 @@ def home_view(
             )
         for lead in list(my_leads)[:HOME_LEADS_SHOWN]:
             blocks.append(
-                {"type": "section", "text": {"type": "mrkdwn", "text": _queue_line(lead, now)}}
+                {"type": "section", "text": {"type": "mrkdwn", "text": queue_line(lead, now)}}
             )
         if len(my_leads) > HOME_LEADS_SHOWN:
             blocks.append(
@@ -164,7 +165,8 @@ def home_view(
     return {"type": "home", "blocks": blocks[:100]}
 
 
-def _queue_line(lead: LeadRow, now: datetime) -> str:
+def queue_line(lead: LeadRow, now: datetime) -> str:
+    """One of a rep's open leads, as the App Home and /back list them."""
     title = escape(lead_title(lead, 120))
     age = span(now - (lead.assigned_at or lead.created_at))
     if lead.state == LeadState.assigned and lead.claim_due_at:
@@ -176,10 +178,8 @@ def _queue_line(lead: LeadRow, now: datetime) -> str:
     return f"*{title}* · {lead.state} · {age} old"
 
 
-def _board(config: RoutingConfig, now: datetime, board: dict[str, Any]) -> list[dict[str, Any]]:
-    away: dict[str, Availability] = board["away"]
-    load: dict[str, int] = board["open_leads"]
-    unclaimed: Sequence[LeadRow] = board["unclaimed"]
+def _board(config: RoutingConfig, now: datetime, board: Board) -> list[dict[str, Any]]:
+    away, load, unclaimed = board.away, board.open_leads, board.unclaimed
     lines = []
     for rep_id, rep in config.reps.items():
         status = "🌴 away" if rep_id in away else ("⚪ inactive" if not rep.active else "🟢")

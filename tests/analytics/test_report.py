@@ -15,7 +15,7 @@ import pytest
 from bot import stats_render
 from routing.loader import parse_config
 from slack_standin.blocks import block_errors
-from storage import escalation, lifecycle
+from storage import availability, escalation, lifecycle
 from storage.analytics import Outcomes, Speed
 from storage.models import LeadState
 from tests.analytics.history import (
@@ -112,7 +112,7 @@ def test_speed_by_rule_and_pool_and_the_headline_read_from_it(engine, now):
 def test_fairness_weights_and_a_rep_away_half_the_period(engine, now):
     since = now - 10 * DAY
     # dev goes away halfway through and is not back by the end: available 50% of the period
-    lifecycle.set_away(engine, WEIGHTED, "dev", since + 5 * DAY)
+    availability.set_away(engine, WEIGHTED, "dev", since + 5 * DAY)
     offers(engine, "sales", since + DAY, {"ana": 9, "ben": 4, "chloe": 3, "dev": 2})
 
     r = report(engine, WEIGHTED, now, 10 * DAY)
@@ -136,10 +136,10 @@ def test_fairness_weights_and_a_rep_away_half_the_period(engine, now):
 def test_time_away_is_clipped_to_the_period_and_ends_when_it_was_meant_to(engine, now):
     since = now - 10 * DAY
     # chloe: away from before the period until /back on day 1 → away 1 day of 10
-    lifecycle.set_away(engine, CONFIG, "chloe", since - 2 * DAY)
-    lifecycle.set_back(engine, CONFIG, "chloe", since + DAY)
+    availability.set_away(engine, CONFIG, "chloe", since - 2 * DAY)
+    availability.set_back(engine, CONFIG, "chloe", since + DAY)
     # dev: away on day 2 "until day 4"; the scheduler never wrote the 'back' → away 2 days
-    lifecycle.set_away(engine, CONFIG, "dev", since + 2 * DAY, until=since + 4 * DAY)
+    availability.set_away(engine, CONFIG, "dev", since + 2 * DAY, until=since + 4 * DAY)
     offers(engine, "sales", since + 5 * DAY, {"ana": 3, "ben": 3, "chloe": 3, "dev": 3})
 
     r = report(engine, CONFIG, now, 10 * DAY)
@@ -287,15 +287,15 @@ def test_volume_counts_each_lead_once_by_how_it_was_first_handled(engine, now):
     _, state = arrive(engine, CONFIG, t + MINUTE, employees=2)  # Tiny companies
     assert state == "nurture"
     for rep in everyone:
-        lifecycle.set_away(engine, CONFIG, rep, t + 2 * MINUTE)
+        availability.set_away(engine, CONFIG, rep, t + 2 * MINUTE)
     stuck, state = arrive(engine, CONFIG, t + 3 * MINUTE)  # nobody to take it
     assert state == "triage"
     for rep in everyone:
-        lifecycle.set_back(engine, CONFIG, rep, t + 4 * MINUTE)
+        availability.set_back(engine, CONFIG, rep, t + 4 * MINUTE)
     later, owner = arrive(engine, CONFIG, t + 5 * MINUTE)  # routed, then nobody left
     for rep in everyone:
         if rep != owner:
-            lifecycle.set_away(engine, CONFIG, rep, t + 6 * MINUTE)
+            availability.set_away(engine, CONFIG, rep, t + 6 * MINUTE)
     lifecycle.decline(engine, CONFIG, later, owner, "not mine", t + 7 * MINUTE)
     assert lifecycle.get_lead(engine, later).state == LeadState.triage
 
@@ -330,7 +330,7 @@ def test_a_pool_of_one_rep_away_half_the_time_is_perfectly_fair(engine, now):
     )
     for i, wait in enumerate([60, 120, 240]):
         claimed(engine, solo, now - 6 * DAY + i * HOUR, wait)
-    lifecycle.set_away(engine, solo, "mia", now - 3.5 * DAY)
+    availability.set_away(engine, solo, "mia", now - 3.5 * DAY)
 
     r = report(engine, solo, now)
 

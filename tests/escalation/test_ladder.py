@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from storage import escalation, intake, lifecycle
+from storage import availability, escalation, intake, lifecycle
 from storage.lifecycle import Refused
 from storage.models import Availability, Event, LeadRow, Responsiveness
 from tests.escalation.ladder import (
@@ -267,7 +267,7 @@ def give_to_ana(engine, cfg, now, n):  # type: ignore[no-untyped-def]
 
 
 def away(engine) -> dict[str, Availability]:  # type: ignore[no-untyped-def]
-    return lifecycle.away_status(engine)
+    return availability.away_status(engine)
 
 
 def streak(engine, rep: str) -> int:  # type: ignore[no-untyped-def]

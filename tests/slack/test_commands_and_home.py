@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.scheduler import end_away
-from storage import lifecycle
+from storage import availability, lifecycle
 from tests.slack.test_cards_end_to_end import wait_until
 
 
@@ -30,7 +30,7 @@ def test_away_for_two_hours_passes_unclaimed_leads_on_and_says_what_it_understoo
     bot.clock.current += timedelta(hours=2)
     end_away(bot.runtime)
     bot.deliver()
-    assert "ana" not in lifecycle.away_status(bot.engine)
+    assert "ana" not in availability.away_status(bot.engine)
     dm = bot.standin.messages(bot.standin.dm_channel("U0ANA"))[-1]
     assert "time away has ended" in dm.text
 
@@ -39,12 +39,12 @@ def test_away_with_words_it_cannot_read_explains_instead_of_guessing(bot):
     bot.slack.command("U0ANA", "/away", "lunch-ish")
     reply = last_reply(bot)["text"]
     assert "lunch-ish" in reply and "/away until Friday" in reply
-    assert lifecycle.away_status(bot.engine) == {}
+    assert availability.away_status(bot.engine) == {}
 
 
 def test_back_restores_leads_and_shows_the_queue(bot):
     bot.slack.command("U0ANA", "/away")
-    wait_until(lambda: "ana" in lifecycle.away_status(bot.engine))
+    wait_until(lambda: "ana" in availability.away_status(bot.engine))
     bot.slack.command("U0ANA", "/back")
     wait_until(lambda: len(bot.standin.responses()) == 2)
     assert bot.standin.responses()[-1]["text"].startswith("Welcome back!")

@@ -13,7 +13,7 @@ import pytest
 
 from bot.slack.ids import Action
 from slack_standin import SlackRequests, sign
-from storage import lifecycle
+from storage import availability, lifecycle
 from tests.slack.conftest import SIGNING_SECRET
 from tests.slack.test_cards_end_to_end import wait_until
 
@@ -84,7 +84,7 @@ def test_requests_from_another_workspace_or_app_are_refused(bot, changes):
     assert foreign(bot, **changes).command("U0ANA", "/away", "2h").status_code == 403
     time.sleep(0.2)
     assert lifecycle.get_lead(bot.engine, lead_id).state == "assigned"
-    assert lifecycle.away_status(bot.engine) == {}
+    assert availability.away_status(bot.engine) == {}
 
 
 def test_a_user_of_another_team_is_nobody_here_even_with_a_reps_user_id(bot):
@@ -118,11 +118,11 @@ def test_a_replayed_not_mine_moves_the_lead_once(bot):
 
 def test_a_replayed_away_does_not_move_its_end(bot):
     bot.slack.command("U0ANA", "/away", "2h")
-    until = wait_until(lambda: lifecycle.away_status(bot.engine).get("ana")).until
+    until = wait_until(lambda: availability.away_status(bot.engine).get("ana")).until
     bot.clock.current += timedelta(minutes=3)
     assert bot.slack.replay().status_code == 200
     time.sleep(0.3)
-    assert lifecycle.away_status(bot.engine)["ana"].until == until
+    assert availability.away_status(bot.engine)["ana"].until == until
     assert len(bot.standin.responses()) == 1
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, func, select
 
 from routing import Lead
-from storage import intake
+from storage import intake, routing_state
 from storage.db import serialize_routing
 from storage.intake import IntakeRequest, IntakeResult, intake_many
 from storage.intake_queue import _STOP, IntakeQueue
@@ -115,14 +115,14 @@ def test_a_delivery_retried_within_a_batch_or_later_gets_the_first_answer(engine
 
 
 def test_a_lead_that_fails_fails_alone(engine, now, monkeypatch):
-    real_decide = intake.decide
+    real_decide = routing_state.decide
 
     def decide(lead: Lead, *args, **kwargs):  # type: ignore[no-untyped-def]
         if lead.email == "buyer2@example2.com":
             raise RuntimeError("this lead cannot be routed")
         return real_decide(lead, *args, **kwargs)
 
-    monkeypatch.setattr(intake, "decide", decide)
+    monkeypatch.setattr(routing_state, "decide", decide)
     outcomes = intake_many(
         engine, CONFIG, [IntakeRequest(lead(n), "generic", now) for n in (1, 2, 3)]
     )

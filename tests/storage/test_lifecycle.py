@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from routing import Lead
-from storage import intake, lifecycle
+from storage import availability, intake, lifecycle
 from storage.lifecycle import Refused
 from storage.models import Assignment, Event, LeadRow, LeadState, OutboxMessage
 from tests.storage.team import team
@@ -104,7 +104,7 @@ def test_nurture_leads_are_stored_but_not_routed(engine, now):
 
 def test_with_everyone_away_a_lead_goes_to_triage_and_the_triage_channel_hears(engine, now):
     for rep in CONFIG.reps:
-        lifecycle.set_away(engine, CONFIG, rep, now)
+        availability.set_away(engine, CONFIG, rep, now)
     result = intake.intake(engine, CONFIG, lead(), source="generic", now=now)
 
     assert result.state == "triage" and result.owner is None
@@ -210,14 +210,14 @@ def test_going_away_passes_on_unclaimed_leads_but_keeps_claimed_ones(engine, now
     b = intake.intake(engine, CONFIG, lead(5), source="generic", now=now).lead_id
     lifecycle.claim(engine, CONFIG, a, "ana", now)
 
-    result = lifecycle.set_away(engine, CONFIG, "ana", now, until=now + timedelta(hours=2))
+    result = availability.set_away(engine, CONFIG, "ana", now, until=now + timedelta(hours=2))
 
     assert result.rerouted == [b]
     assert lifecycle.get_lead(engine, a).owner == "ana"
     moved = lifecycle.get_lead(engine, b)
     assert moved.owner != "ana" and "ana" in moved.previous_owners
-    assert lifecycle.end_due_away(engine, CONFIG, now + timedelta(hours=1)) == []
-    assert lifecycle.end_due_away(engine, CONFIG, now + timedelta(hours=2)) == ["ana"]
+    assert availability.end_due_away(engine, CONFIG, now + timedelta(hours=1)) == []
+    assert availability.end_due_away(engine, CONFIG, now + timedelta(hours=2)) == ["ana"]
 
 
 def test_contacted_then_outcome_closes_the_lead(engine, now):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from routing import Lead
-from storage import escalation, intake, lifecycle, load
+from storage import availability, escalation, intake, lifecycle, load
 from storage.lifecycle import Refused
 from storage.models import LeadState
 from tests.storage.team import team
@@ -76,12 +76,12 @@ def run(engine, config, ops, now) -> None:  # type: ignore[no-untyped-def]
                 lifecycle.reroute(engine, config, lead_id, "unreachable", now)
             elif kind == "away":
                 until = now + timedelta(minutes=5) if b else None
-                lifecycle.set_away(engine, config, a, now, until=until)
+                availability.set_away(engine, config, a, now, until=until)
             elif kind == "back":
-                lifecycle.set_back(engine, config, a, now)
+                availability.set_back(engine, config, a, now)
             else:
                 now += timedelta(minutes=a)
-                lifecycle.end_due_away(engine, config, now)
+                availability.end_due_away(engine, config, now)
                 escalation.sweep(engine, config, now)
         except Refused:
             pass

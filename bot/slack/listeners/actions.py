@@ -17,7 +17,7 @@ from bot.slack.listeners.lazy import later
 from bot.slack.listeners.replies import EXPIRED_TRIGGER, OLD_BUTTON, refusal, tell
 from bot.slack.views import decline_modal, reassign_modal
 from routing import permissions
-from storage import lifecycle
+from storage import availability, lifecycle
 from storage.lifecycle import Refused
 from storage.models import LeadState
 
@@ -158,7 +158,7 @@ def register(app: App, runtime: Runtime) -> None:
     def home_away(context: BoltContext, client: WebClient) -> None:
         if context["rep"] is None:
             return
-        lifecycle.set_away(
+        availability.set_away(
             runtime.engine,
             config,
             context["actor"],
@@ -173,5 +173,5 @@ def register(app: App, runtime: Runtime) -> None:
     def home_back(context: BoltContext, client: WebClient) -> None:
         if context["rep"] is None:
             return
-        lifecycle.set_back(runtime.engine, config, context["actor"], runtime.now())
+        availability.set_back(runtime.engine, config, context["actor"], runtime.now())
         publish_home(runtime, client, context["user_id"])

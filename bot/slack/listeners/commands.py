@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
-from sqlmodel import col, select
 
 from bot.away_text import AwayUsageError, parse_away
 from bot.runtime import Runtime
-from bot.slack.cards import lead_title, span
 from bot.slack.ids import Command
 from bot.slack.listeners.lazy import later
-from bot.slack.mrkdwn import escape
+from bot.slack.people import slack_zone
+from bot.slack.views import queue_line
 from routing import Rep
-from storage import lifecycle
-from storage.db import read_only
-from storage.models import OPEN_STATES, LeadRow
+from storage import availability, queries
 
 NOT_A_REP = (
     "You are not a rep in routing.yml, so leads don't come to you. "
@@ -28,14 +24,6 @@ NOT_A_REP = (
 
 def register(app: App, runtime: Runtime) -> None:
     config = runtime.config
-
-    def zone_of(client: WebClient, user_id: str, rep: Rep) -> ZoneInfo:
-        """The rep's Slack time zone (what their clock shows), else the one in routing.yml."""
-        try:
-            tz = client.users_info(user=user_id)["user"].get("tz")
-            return ZoneInfo(tz) if tz else rep.zone
-        except (ZoneInfoNotFoundError, Exception):
-            return rep.zone
 
     @later(app.command(Command.away.value))
     def away(
@@ -48,12 +36,12 @@ def register(app: App, runtime: Runtime) -> None:
         now = runtime.now()
         try:
             request = parse_away(
-                command.get("text", ""), now, zone_of(client, command["user_id"], rep)
+                command.get("text", ""), now, slack_zone(client, command["user_id"], rep.zone)
             )
         except AwayUsageError as usage:
             respond(str(usage))
             return
-        result = lifecycle.set_away(
+        result = availability.set_away(
             runtime.engine,
             config,
             rep.id,
@@ -78,14 +66,8 @@ def register(app: App, runtime: Runtime) -> None:
             respond(NOT_A_REP.format(user=command["user_id"]))
             return
         now = runtime.now()
-        was_away = lifecycle.set_back(runtime.engine, config, rep.id, now, actor=rep.id)
-        with read_only(runtime.engine) as session:
-            queue = session.exec(
-                select(LeadRow)
-                .where(LeadRow.owner == rep.id)
-                .where(col(LeadRow.state).in_(OPEN_STATES))
-                .order_by(col(LeadRow.assigned_at))
-            ).all()
+        was_away = availability.set_back(runtime.engine, config, rep.id, now, actor=rep.id)
+        queue = queries.open_leads_of(runtime.engine, rep.id)
         greeting = (
             "Welcome back! New leads come to you again."
             if was_away
@@ -94,10 +76,6 @@ def register(app: App, runtime: Runtime) -> None:
         if not queue:
             respond(f"{greeting} Your queue is empty.")
             return
-        lines = [
-            f"• {escape(lead_title(lead))} · {lead.state} · "
-            f"{span(now - (lead.assigned_at or lead.created_at))}"
-            for lead in queue[:15]
-        ]
+        lines = [f"• {queue_line(lead, now)}" for lead in queue[:15]]
         more = f"\n…and {len(queue) - 15} more (see the App Home)." if len(queue) > 15 else ""
         respond(f"{greeting} Your open leads ({len(queue)}):\n" + "\n".join(lines) + more)

@@ -7,16 +7,15 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
-from sqlmodel import select
 
 from bot import stats_render
 from bot.runtime import Runtime
 from bot.slack.ids import Command
 from bot.slack.listeners.lazy import later
+from bot.slack.people import slack_zone
 from routing import RoutingConfig, permissions
+from storage import queries
 from storage.analytics import PERIODS, build_report, period_start
-from storage.db import read_only
-from storage.models import SlackMessage
 
 USAGE = "Usage: `/routing-stats [today|7d|30d|90d] [pool]`, e.g. `/routing-stats 7d emea-smb`."
 
@@ -55,9 +54,9 @@ def register(app: App, runtime: Runtime) -> None:
             return
         now = runtime.now()
         zone_now = None
-        if period == "today":
-            tz = client.users_info(user=command["user_id"])["user"].get("tz") or "UTC"
-            zone_now = now.astimezone(ZoneInfo(tz))
+        if period == "today":  # "today" is the asker's own day
+            fallback = ZoneInfo(config.timezone)
+            zone_now = now.astimezone(slack_zone(client, command["user_id"], fallback))
         report = build_report(
             runtime.engine, config, period_start(period, now, zone_now), now, pool
         )
@@ -70,17 +69,12 @@ def register(app: App, runtime: Runtime) -> None:
 def _links(runtime: Runtime, client: WebClient, report: Any) -> dict[int, str]:
     """Permalinks to a posted card of each of the oldest unclaimed leads."""
     links: dict[int, str] = {}
-    with read_only(runtime.engine) as session:
-        for lead in report.oldest_unclaimed:
-            copy = session.exec(
-                select(SlackMessage).where(SlackMessage.lead_id == lead.id).limit(1)
-            ).first()
-            if copy is None:
-                continue
-            try:
-                links[lead.id] = client.chat_getPermalink(channel=copy.channel, message_ts=copy.ts)[
-                    "permalink"
-                ]
-            except Exception:  # a link is a nicety; the report stands without it
-                continue
+    oldest = [lead.id for lead in report.oldest_unclaimed]
+    copies = queries.first_card_copies(runtime.engine, oldest)
+    for lead_id, copy in copies.items():
+        try:
+            answer = client.chat_getPermalink(channel=copy.channel, message_ts=copy.ts)
+        except Exception:  # a link is a nicety; the report stands without it
+            continue
+        links[lead_id] = answer["permalink"]
     return links

@@ -1,0 +1,96 @@
+"""Named reads for the adapters (the App Home, /back, /routing-stats, card delivery): they ask
+these instead of writing SQL, so each question is answered the same way everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from storage import load
+from storage.db import read_only
+from storage.models import (
+    OPEN_STATES,
+    UNCLAIMED_STATES,
+    Availability,
+    Event,
+    LeadRow,
+    SlackMessage,
+)
+
+
+def open_leads_of(engine: Engine, rep_id: str) -> list[LeadRow]:
+    """A rep's open leads (assigned, claimed, contacted), oldest assignment first."""
+    with read_only(engine) as session:
+        return list(
+            session.exec(
+                select(LeadRow)
+                .where(LeadRow.owner == rep_id)
+                .where(col(LeadRow.state).in_(OPEN_STATES))
+                .order_by(col(LeadRow.assigned_at))
+            ).all()
+        )
+
+
+def away_of(engine: Engine, rep_id: str) -> Availability | None:
+    with read_only(engine) as session:
+        return session.get(Availability, rep_id)
+
+
+@dataclass(frozen=True)
+class Board:
+    """The team board of the App Home: who is away, open leads per rep, the oldest unclaimed."""
+
+    away: dict[str, Availability]
+    open_leads: dict[str, int]
+    unclaimed: list[LeadRow]
+
+
+def board(engine: Engine, pools: Collection[str] | None = None, limit: int = 50) -> Board:
+    """`pools`: only the unclaimed leads of these pools (None: every lead, triage included)."""
+    with read_only(engine) as session:
+        unclaimed = select(LeadRow).where(col(LeadRow.state).in_(UNCLAIMED_STATES))
+        if pools is not None:
+            unclaimed = unclaimed.where(col(LeadRow.pool).in_(sorted(pools)))
+        return Board(
+            away={a.rep: a for a in session.exec(select(Availability)).all()},
+            open_leads=load.read(session.connection()),
+            unclaimed=list(
+                session.exec(unclaimed.order_by(col(LeadRow.created_at)).limit(limit)).all()
+            ),
+        )
+
+
+def lead_with_events(engine: Engine, lead_id: int) -> tuple[LeadRow, list[Event]] | None:
+    """A lead and its events in order (what a card is rendered from), or None if it is gone."""
+    with read_only(engine) as session:
+        lead = session.get(LeadRow, lead_id)
+        if lead is None:
+            return None
+        events = session.exec(
+            select(Event).where(Event.lead_id == lead_id).order_by(col(Event.id))
+        ).all()
+        return lead, list(events)
+
+
+def card_copies(engine: Engine, lead_id: int) -> list[SlackMessage]:
+    """Every posted copy of a lead's card (the owner's DM, the channel, triage, …)."""
+    with read_only(engine) as session:
+        return list(session.exec(select(SlackMessage).where(SlackMessage.lead_id == lead_id)))
+
+
+def first_card_copies(engine: Engine, lead_ids: Collection[int]) -> dict[int, SlackMessage]:
+    """One posted copy of each of these leads' cards (for a permalink), where there is one."""
+    if not lead_ids:
+        return {}
+    with read_only(engine) as session:
+        found: dict[int, SlackMessage] = {}
+        for copy in session.exec(
+            select(SlackMessage)
+            .where(col(SlackMessage.lead_id).in_(sorted(lead_ids)))
+            .order_by(col(SlackMessage.id))
+        ):
+            found.setdefault(copy.lead_id, copy)
+        return found
