@@ -250,8 +250,14 @@ class RoutingConfig(BaseModel):
                 errors.append((where, f"unknown {kind} {key!r} (known: {hint})"))
 
         def need_person(key: str | None, *where: str | int) -> None:
-            if key is not None and key not in self.reps and key not in self.managers:
-                errors.append((where, f"unknown rep or manager {key!r}"))
+            """A manager: a rep, a top-level manager, or a Slack member id (U…/W…) for someone
+            who manages only this pool or rep and takes no leads."""
+            if key is None or key in self.reps or key in self.managers:
+                return
+            if not re.fullmatch(r"[UW][A-Z0-9]{2,}", key):
+                errors.append(
+                    (where, f"unknown rep or manager {key!r} (a rep, or a Slack member id U…)")
+                )
 
         for section in ("reps", "pools"):
             for key in getattr(self, section):

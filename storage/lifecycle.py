@@ -22,12 +22,12 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
-from routing import Decision, RoutingConfig, permissions
+from routing import Decision, RoutingConfig, rulebook
+from routing.rulebook import Action
 from storage import load, outbox, rotations, rows
 from storage.db import read_only, serialize_routing, transaction
 from storage.models import (
     CLOSED_STATES,
-    OPEN_STATES,
     Assignment,
     LeadRow,
     LeadState,
@@ -40,15 +40,19 @@ __all__ = ["SYSTEM", "Refused", "Router"]
 
 
 class Refused(Exception):
-    """A transition that cannot happen, with a message for the person who asked.
+    """A transition that cannot happen. bot.slack words it for the person who asked.
 
-    code: not_found, not_allowed, already_claimed, wrong_state, unknown_rep.
+    code: not_found, not_allowed (with the rulebook's `reason`), already_claimed, wrong_state,
+    unknown_rep, inactive_rep, already_owner. `message` is for logs and the CLI.
     """
 
-    def __init__(self, code: str, message: str, lead: LeadRow | None = None) -> None:
+    def __init__(
+        self, code: str, message: str, lead: LeadRow | None = None, reason: str = ""
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.reason = reason
         # a plain copy: the transaction that raised this rolls back and expires its rows
         self.lead = LeadRow(**lead.model_dump()) if lead is not None else None
 
@@ -103,16 +107,8 @@ def claim(
     with transaction(engine) as session:
         row = _get(session, lead_id)
         unclaimed = row.state in (LeadState.assigned, LeadState.triage)
-        allowed = permissions.may_claim(
-            config,
-            actor,
-            owner=row.owner,
-            pool_id=row.pool,
-            open_to_pool=row.open_to_pool,
-            triage=row.state == LeadState.triage,
-        )
-        if unclaimed and not allowed:
-            raise Refused("not_allowed", "offered to someone else", row)
+        if unclaimed:
+            _require(config, actor, Action.claim, row)
         expected = row.state if unclaimed else None
         before, after = (row.owner, expected), (actor, LeadState.claimed.value)
         moves_load = expected is not None and load.holder(*before) != load.holder(*after)
@@ -213,8 +209,7 @@ def _advance(
         if closes:  # the lead stops counting for its owner (see storage.load)
             serialize_routing(session)
         row = _get(session, lead_id)
-        if not permissions.may_work(config, actor, owner=row.owner):
-            raise Refused("not_allowed", "only the owner or a manager can do that", row)
+        _require(config, actor, Action.contacted if kind == "contacted" else Action.outcome, row)
         before = row.state
         values: dict[str, Any] = {"state": to_state}
         if to_state == LeadState.contacted:
@@ -258,14 +253,13 @@ def reassign(
     """A person moves the lead to a named rep (modal: pick a person, give a reason)."""
     if to_rep not in config.reps:
         raise Refused("unknown_rep", "that person is not a rep in routing.yml")
+    if not config.reps[to_rep].active:
+        raise Refused("inactive_rep", f"{config.reps[to_rep].name} is inactive in routing.yml")
     with transaction(engine) as session:
         row = _get_for_update(session, lead_id)
-        if not permissions.may_reassign(config, actor, owner=row.owner, pool_id=row.pool):
-            raise Refused("not_allowed", _who_may_reassign(config), row)
-        if row.state not in (*OPEN_STATES, LeadState.triage, LeadState.nurture):
-            raise Refused("wrong_state", f"this lead is {row.state}", row)
+        _require(config, actor, Action.reassign, row)
         if row.owner == to_rep:
-            raise Refused("wrong_state", f"{config.reps[to_rep].name} already owns it", row)
+            raise Refused("already_owner", f"{config.reps[to_rep].name} already owns it", row)
         previous, previous_state = row.owner, row.state
         _remember_owner(row)
         rep = config.reps[to_rep]
@@ -320,12 +314,7 @@ def decline(
     """'Not mine': the lead passes to the next eligible rep. The decliner's turn is spent."""
     with transaction(engine) as session:
         row = _get_for_update(session, lead_id)
-        if not permissions.may_decline(config, actor, owner=row.owner, pool_id=row.pool):
-            raise Refused(
-                "not_allowed", "only the owner, the pool or a manager can pass it on", row
-            )
-        if row.state != LeadState.assigned:
-            raise Refused("wrong_state", f"this lead is {row.state}", row)
+        _require(config, actor, Action.decline, row)
         router = Router(session, config, now)
         return reroute_in(session, router, row, "declined", actor, reason or "not mine")
 
@@ -389,6 +378,23 @@ def get_lead(engine: Engine, lead_id: int) -> LeadRow:
         return _get(session, lead_id)
 
 
+def _require(config: RoutingConfig, actor: str, action: Action, row: LeadRow) -> None:
+    """The rulebook's verdict on this lead as it is now, or Refused."""
+    verdict = rulebook.check(
+        config,
+        actor,
+        action,
+        state=row.state,
+        open_to_pool=row.open_to_pool,
+        owner=row.owner,
+        pool_id=row.pool,
+    )
+    if verdict.reason == "wrong_state":
+        raise Refused("wrong_state", f"this lead is {row.state}", row)
+    if not verdict:
+        raise Refused("not_allowed", f"{action} refused: {verdict.reason}", row, verdict.reason)
+
+
 def _get_for_update(session: Session, lead_id: int) -> LeadRow:
     """The lead as it is now, locked until commit, under the routing lock (taken first, the
     order every transaction that moves leads keeps): a transition that writes the whole row
@@ -418,9 +424,3 @@ def _age(row: LeadRow, now: datetime) -> str:
 def _name(config: RoutingConfig, actor: str) -> str:
     rep = config.reps.get(actor) or config.rep_by_slack_id(actor)
     return rep.name if rep else actor
-
-
-def _who_may_reassign(config: RoutingConfig) -> str:
-    if config.permissions.reassign == "managers":
-        return "only managers can reassign leads"
-    return "only the owner, the pool's members or a manager can reassign it"

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.slack.ids import Action, LeadRef
 from bot.slack.mrkdwn import escape, escaped, fit, truncate
-from routing import RoutingConfig
+from routing import RoutingConfig, rulebook
 from routing.durations import format_duration
 from storage.models import Event, LeadRow, LeadState
 
@@ -255,25 +255,19 @@ def _outcome_menu(lead_id: int) -> dict[str, Any]:
 
 
 def _buttons(lead: LeadRow) -> list[dict[str, Any]]:
+    """A button for each thing somebody may do now (routing.rulebook); each click is checked
+    against the person who clicks, since every copy of the card shows the same buttons."""
     assert lead.id is not None
-    state = LeadState(lead.state)
-    if state is LeadState.assigned:
-        return [
-            _button("Claim", Action.claim, lead.id, "primary"),
-            _button("Reassign", Action.reassign, lead.id),
-            _button("Not mine", Action.decline, lead.id),
-        ]
-    if state is LeadState.triage:
-        return [
-            _button("Claim", Action.claim, lead.id, "primary"),
-            _button("Reassign", Action.reassign, lead.id),
-        ]
-    if state is LeadState.claimed:
-        return [
-            _button("Mark contacted", Action.contacted, lead.id, "primary"),
-            _outcome_menu(lead.id),
-            _button("Reassign", Action.reassign, lead.id),
-        ]
-    if state is LeadState.contacted:
-        return [_outcome_menu(lead.id), _button("Reassign", Action.reassign, lead.id)]
-    return []
+    if lead.state == LeadState.nurture:
+        return []  # nurture leads have no card buttons: a manager reassigns from the CLI
+    allowed = set(rulebook.actions(lead.state, lead.open_to_pool))
+    buttons = {
+        rulebook.Action.claim: lambda: _button("Claim", Action.claim, lead.id, "primary"),
+        rulebook.Action.contacted: lambda: _button(
+            "Mark contacted", Action.contacted, lead.id, "primary"
+        ),
+        rulebook.Action.outcome: lambda: _outcome_menu(lead.id),
+        rulebook.Action.reassign: lambda: _button("Reassign", Action.reassign, lead.id),
+        rulebook.Action.decline: lambda: _button("Not mine", Action.decline, lead.id),
+    }
+    return [make() for action, make in buttons.items() if action in allowed]

@@ -6,7 +6,7 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.slack.views import home_view
-from routing import permissions
+from routing import rulebook
 from storage import queries
 
 
@@ -17,6 +17,6 @@ def publish_home(runtime: Runtime, client: WebClient, slack_user_id: str) -> Non
     engine = runtime.engine
     mine = queries.open_leads_of(engine, actor) if rep else []
     away = queries.away_of(engine, actor) if rep else None
-    board = queries.board(engine) if permissions.is_manager(config, actor) else None
+    board = queries.board(engine) if rulebook.is_manager(config, actor) else None
     view = home_view(config, actor, runtime.now(), my_leads=mine, away=away, board=board)
     client.views_publish(user_id=slack_user_id, view=view)

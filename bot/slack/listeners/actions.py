@@ -14,9 +14,9 @@ from bot.runtime import Runtime
 from bot.slack.home import publish_home
 from bot.slack.ids import Action, LeadRef
 from bot.slack.listeners.lazy import later
-from bot.slack.listeners.replies import EXPIRED_TRIGGER, OLD_BUTTON, refusal, tell
 from bot.slack.views import decline_modal, reassign_modal
-from routing import permissions
+from bot.slack.wording import EXPIRED_TRIGGER, OLD_BUTTON, not_allowed, refusal, tell
+from routing import rulebook
 from storage import availability, lifecycle
 from storage.lifecycle import Refused
 from storage.models import LeadState
@@ -44,7 +44,7 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             lead = lifecycle.claim(runtime.engine, config, ref.lead, context["actor"], now)
         except Refused as refused:
-            tell(body, respond, client, refusal(refused, config, now))
+            tell(body, respond, client, refusal(refused, config, now, rulebook.Action.claim))
             return
         if lead.assigned_at is not None:
             runtime.metrics.time_to_claim.labels(lead.pool or "").observe(
@@ -69,7 +69,8 @@ def register(app: App, runtime: Runtime) -> None:
                 runtime.engine, config, ref.lead, context["actor"], runtime.now()
             )
         except Refused as refused:
-            tell(body, respond, client, refusal(refused, config, runtime.now()))
+            text = refusal(refused, config, runtime.now(), rulebook.Action.contacted)
+            tell(body, respond, client, text)
             return
         runtime.kick()
 
@@ -96,7 +97,7 @@ def register(app: App, runtime: Runtime) -> None:
             )
         except (Refused, ValueError) as problem:
             message = (
-                refusal(problem, config, runtime.now())
+                refusal(problem, config, runtime.now(), rulebook.Action.outcome)
                 if isinstance(problem, Refused)
                 else "That is not an outcome."
             )
@@ -104,7 +105,7 @@ def register(app: App, runtime: Runtime) -> None:
             return
         runtime.kick()
 
-    def open_modal(kind: str, allowed: Any, build: Any) -> Any:
+    def open_modal(what: rulebook.Action, build: Any) -> Any:
         def handler(
             action: dict[str, Any],
             body: dict[str, Any],
@@ -121,21 +122,18 @@ def register(app: App, runtime: Runtime) -> None:
             except Refused as refused:
                 tell(body, respond, client, refusal(refused, config, runtime.now()))
                 return
-            if not allowed(config, context["actor"], owner=lead.owner, pool_id=lead.pool):
-                who = (
-                    "only managers can reassign leads"
-                    if kind == "reassign" and config.permissions.reassign == "managers"
-                    else "only the owner, the pool's members or a manager can"
-                )
-                tell(body, respond, client, f"You can't {kind} this lead: {who}.")
-                return
-            if lead.state not in (
-                LeadState.assigned,
-                LeadState.claimed,
-                LeadState.contacted,
-                LeadState.triage,
-            ):
-                tell(body, respond, client, f"This lead is {lead.state}: nothing to {kind}.")
+            verdict = rulebook.check(
+                config,
+                context["actor"],
+                what,
+                state=lead.state,
+                open_to_pool=lead.open_to_pool,
+                owner=lead.owner,
+                pool_id=lead.pool,
+            )
+            if not verdict:  # the same rule storage applies when the form is submitted
+                text = not_allowed(verdict.reason, lead, what, config, runtime.now())
+                tell(body, respond, client, text)
                 return
             # trigger_id expires 3 s after the click: the modal opens before anything slow
             try:
@@ -147,12 +145,8 @@ def register(app: App, runtime: Runtime) -> None:
 
         return handler
 
-    later(app.action(Action.reassign.value))(
-        open_modal("reassign", permissions.may_reassign, reassign_modal)
-    )
-    later(app.action(Action.decline.value))(
-        open_modal("pass on", permissions.may_decline, decline_modal)
-    )
+    later(app.action(Action.reassign.value))(open_modal(rulebook.Action.reassign, reassign_modal))
+    later(app.action(Action.decline.value))(open_modal(rulebook.Action.decline, decline_modal))
 
     @later(app.action(Action.home_away.value))
     def home_away(context: BoltContext, client: WebClient) -> None:

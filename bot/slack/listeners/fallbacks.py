@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.slack.listeners.lazy import later
-from bot.slack.listeners.replies import (
+from bot.slack.wording import (
     OLD_BUTTON,
     STALE_FORM,
     UNKNOWN_COMMAND,

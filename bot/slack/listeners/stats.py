@@ -13,7 +13,7 @@ from bot.runtime import Runtime
 from bot.slack.ids import Command
 from bot.slack.listeners.lazy import later
 from bot.slack.people import slack_zone
-from routing import RoutingConfig, permissions
+from routing import RoutingConfig, rulebook
 from storage import queries
 from storage.analytics import PERIODS, build_report, period_start
 
@@ -41,7 +41,7 @@ def register(app: App, runtime: Runtime) -> None:
     def routing_stats(
         command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
     ) -> None:
-        if not permissions.is_manager(config, context["actor"]):
+        if not rulebook.is_manager(config, context["actor"]):
             respond(
                 "Sorry, /routing-stats is for managers listed in routing.yml. "
                 "Ask your manager or sales-ops admin for the numbers."

@@ -15,7 +15,8 @@ from bot.slack.ids import (
     LeadRef,
     View,
 )
-from bot.slack.listeners.replies import STALE_FORM, notice_modal, refusal
+from bot.slack.wording import STALE_FORM, notice_modal, refusal
+from routing import rulebook
 from storage import lifecycle
 from storage.lifecycle import Refused
 
@@ -58,7 +59,11 @@ def register(app: App, runtime: Runtime) -> None:
         except Refused as refused:
             ack(
                 response_action="errors",
-                errors={REASSIGN_USER_BLOCK: refusal(refused, config, runtime.now())[:150]},
+                errors={
+                    REASSIGN_USER_BLOCK: refusal(
+                        refused, config, runtime.now(), rulebook.Action.reassign
+                    )[:150]
+                },
             )
             return
         ack()
@@ -81,7 +86,11 @@ def register(app: App, runtime: Runtime) -> None:
         except Refused as refused:
             ack(
                 response_action="errors",
-                errors={REASON_BLOCK: refusal(refused, config, runtime.now())[:150]},
+                errors={
+                    REASON_BLOCK: refusal(refused, config, runtime.now(), rulebook.Action.decline)[
+                        :150
+                    ]
+                },
             )
             return
         ack()

@@ -1,4 +1,6 @@
-"""The sentences people see when a click cannot do what they asked."""
+"""Every sentence a person reads when Slack cannot do what they asked: refusals (worded from
+storage's Refused codes and routing.rulebook's reasons), old buttons, stale forms, and how they
+are shown (`tell`). The rules themselves are routing.rulebook's; only the words are here."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.slack.cards import mention, slack_time, span
 from routing import RoutingConfig
+from routing.rulebook import Action
 from storage.lifecycle import Refused
 from storage.models import LeadRow
 
@@ -55,13 +58,50 @@ def offered_until(lead: LeadRow) -> datetime | None:
     return lead.claim_due_at
 
 
-def refusal(refused: Refused, config: RoutingConfig, now: datetime) -> str:
+ACTION_WORDS = {
+    Action.claim: "claim",
+    Action.decline: "pass on",
+    Action.reassign: "reassign",
+    Action.contacted: "mark as contacted",
+    Action.outcome: "close",
+}
+
+
+def not_allowed(
+    reason: str, lead: LeadRow, action: Action, config: RoutingConfig, now: datetime
+) -> str:
+    """The rulebook's reason (rulebook.Verdict.reason), as a sentence about this lead."""
+    owner = mention(config, lead.owner) if lead.owner else None
+    if reason == "offered_to_owner" and owner:
+        until = offered_until(lead)
+        when = f" until {slack_time(until)}" if until else ""
+        return f"This lead is offered to {owner}{when}."
+    if reason == "only_owner_declines":
+        return (
+            f"Only {owner or 'its owner'} can say it is not theirs. "
+            "To move it to someone else, use Reassign."
+        )
+    if reason == "managers_only":
+        return "Only managers can reassign leads."
+    if reason == "wrong_state":
+        return f"This lead is {lead.state}: nothing to {ACTION_WORDS[action]}."
+    who = f"{owner} or a manager of this lead" if owner else "a manager of this lead"
+    if action is Action.reassign and lead.state == "assigned" and not lead.open_to_pool:
+        return f"Only {who} can reassign it while it is offered to {owner or 'its owner'}."
+    return f"Only {who} can {ACTION_WORDS[action]} it."
+
+
+def refusal(
+    refused: Refused, config: RoutingConfig, now: datetime, action: Action | None = None
+) -> str:
     lead = refused.lead
     if refused.code == "already_claimed" and lead is not None and lead.claimed_at:
         who = mention(config, lead.claimed_by)
         return f"Already claimed by {who}, {span(now - lead.claimed_at)} ago."
-    if refused.code == "not_allowed" and lead is not None and lead.owner:
-        until = offered_until(lead)
-        when = f" until {slack_time(until)}" if until else ""
-        return f"This lead is offered to {mention(config, lead.owner)}{when}."
+    if refused.code == "not_allowed" and lead is not None and action is not None:
+        return not_allowed(refused.reason, lead, action, config, now)
+    if refused.code == "wrong_state" and lead is not None:
+        return f"This lead is {lead.state} now."
+    if refused.code == "not_found":
+        return "That lead no longer exists."
     return refused.message[:1].upper() + refused.message[1:] + "."

@@ -1,0 +1,75 @@
+"""The rulebook's fixes, as reps and managers meet them in Slack."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.slack.ids import Action
+from storage import lifecycle
+from storage.lifecycle import Refused
+from tests.slack.conftest import make_bot
+from tests.slack.test_cards_end_to_end import wait_until
+from tests.storage.team import team
+
+
+def test_a_pool_member_cannot_reassign_a_colleagues_offered_lead_to_himself(bot):
+    lead_id = bot.post_lead(email="kim@acme.io")["lead_id"]
+    bot.deliver()
+    bot.slack.click("U0BEN", bot.card("C0SALES", lead_id), Action.reassign.value)
+    reply = wait_until(lambda: bot.standin.responses())[-1]
+    assert "can reassign it while it is offered to <@U0ANA>" in reply["text"]
+    assert not bot.standin.views(user="U0BEN", kind="modal"), "no form to pick himself in"
+    with pytest.raises(Refused):  # nor through an old form or any other way
+        lifecycle.reassign(bot.engine, bot.config, lead_id, "ben", "ben", "mine", bot.clock())
+    assert lifecycle.get_lead(bot.engine, lead_id).owner == "ana"
+
+
+def test_not_mine_from_someone_else_does_not_move_the_lead(bot):
+    lead_id = bot.post_lead(email="kim@acme.io")["lead_id"]
+    bot.deliver()
+    bot.slack.click("U0BEN", bot.card("C0SALES", lead_id), Action.decline.value)
+    reply = wait_until(lambda: bot.standin.responses())[-1]
+    assert "Only <@U0ANA> can say it is not theirs" in reply["text"]
+    assert lifecycle.get_lead(bot.engine, lead_id).owner == "ana"
+
+
+def test_reassigning_to_an_inactive_rep_is_refused_in_the_form(standin, tmp_path, now):
+    config = team(
+        {"mia: {slack_id: U0MIA, name: Mia}": "mia: {slack_id: U0MIA, name: Mia, active: false}"}
+    )
+    bot = make_bot(standin, tmp_path, now, config)
+    try:
+        lead_id = bot.post_lead(email="kim@acme.io")["lead_id"]
+        bot.deliver()
+        bot.slack.click("U0BOSS", bot.card("C0SALES", lead_id), Action.reassign.value)
+        modal = wait_until(lambda: bot.standin.views(user="U0BOSS", kind="modal"))[-1]
+        answer = bot.slack.submit_view(
+            "U0BOSS", modal, {"reassign_user_input": "U0MIA", "reason_input": "cover"}
+        )
+        assert answer.json()["response_action"] == "errors"
+        assert "inactive" in answer.json()["errors"]["reassign_user"]
+        assert lifecycle.get_lead(bot.engine, lead_id).owner == "ana"
+    finally:
+        bot.server.close()
+
+
+def test_a_pool_manager_manages_that_pools_leads_only(standin, tmp_path, now):
+    config = team(
+        {
+            "managers: [U0BOSS]": "managers: []",
+            "overflow: {members: [mia], channel: C0OVER}": (
+                "overflow: {members: [mia], channel: C0OVER, manager: U0BOSS}"
+            ),
+        }
+    )
+    bot = make_bot(standin, tmp_path, now, config)
+    try:
+        lead_id = bot.post_lead(email="kim@acme.io")["lead_id"]  # sales: not the boss's pool
+        bot.deliver()
+        bot.slack.click("U0BOSS", bot.card("C0SALES", lead_id), Action.reassign.value)
+        reply = wait_until(lambda: bot.standin.responses())[-1]
+        assert "Only <@U0ANA> or a manager of this lead" in reply["text"]
+        with pytest.raises(Refused):
+            lifecycle.reassign(bot.engine, config, lead_id, "U0BOSS", "mia", "x", bot.clock())
+    finally:
+        bot.server.close()
