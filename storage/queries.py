@@ -46,20 +46,31 @@ class Board:
     away: dict[str, Availability]
     open_leads: dict[str, int]
     unclaimed: list[LeadRow]
+    reps: frozenset[str] | None = None  # the reps shown (None: everyone in routing.yml)
 
 
-def board(engine: Engine, pools: Collection[str] | None = None, limit: int = 50) -> Board:
-    """`pools`: only the unclaimed leads of these pools (None: every lead, triage included)."""
+def board(
+    engine: Engine,
+    pools: Collection[str] | None = None,
+    reps: Collection[str] | None = None,
+    limit: int = 50,
+) -> Board:
+    """The board of these pools and reps (None: all of them): their unclaimed leads (triage's
+    too when it is everything), who is away and open leads per rep."""
     with read_only(engine) as session:
         unclaimed = select(LeadRow).where(col(LeadRow.state).in_(UNCLAIMED_STATES))
-        if pools is not None:
-            unclaimed = unclaimed.where(col(LeadRow.pool).in_(sorted(pools)))
+        if pools is not None or reps is not None:
+            unclaimed = unclaimed.where(
+                col(LeadRow.pool).in_(sorted(pools or ()))
+                | col(LeadRow.owner).in_(sorted(reps or ()))
+            )
         return Board(
             away={a.rep: a for a in session.exec(select(Availability)).all()},
             open_leads=load.read(session.connection()),
             unclaimed=list(
                 session.exec(unclaimed.order_by(col(LeadRow.created_at)).limit(limit)).all()
             ),
+            reps=frozenset(reps) if reps is not None else None,
         )
 
 

@@ -17,6 +17,12 @@ def publish_home(runtime: Runtime, client: WebClient, slack_user_id: str) -> Non
     engine = runtime.engine
     mine = queries.open_leads_of(engine, actor) if rep else []
     away = queries.away_of(engine, actor) if rep else None
-    board = queries.board(engine) if rulebook.is_manager(config, actor) else None
+    board = None
+    if rulebook.is_manager(config, actor):  # the team board of what they manage
+        board = queries.board(
+            engine,
+            pools=rulebook.managed_pools(config, actor),
+            reps=rulebook.managed_reps(config, actor),
+        )
     view = home_view(config, actor, runtime.now(), my_leads=mine, away=away, board=board)
     client.views_publish(user_id=slack_user_id, view=view)

@@ -182,6 +182,8 @@ def _board(config: RoutingConfig, now: datetime, board: Board) -> list[dict[str,
     away, load, unclaimed = board.away, board.open_leads, board.unclaimed
     lines = []
     for rep_id, rep in config.reps.items():
+        if board.reps is not None and rep_id not in board.reps:
+            continue
         status = "🌴 away" if rep_id in away else ("⚪ inactive" if not rep.active else "🟢")
         capacity = f"/{rep.capacity}" if rep.capacity is not None else ""
         lines.append(f"{status} {mention(config, rep_id)} · {load.get(rep_id, 0)}{capacity} open")
