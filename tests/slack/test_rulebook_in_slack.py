@@ -73,3 +73,24 @@ def test_a_pool_manager_manages_that_pools_leads_only(standin, tmp_path, now):
             lifecycle.reassign(bot.engine, config, lead_id, "U0BOSS", "mia", "x", bot.clock())
     finally:
         bot.server.close()
+
+
+def test_a_pool_managers_team_board_shows_their_pool(standin, tmp_path, now):
+    config = team(
+        {
+            "managers: [U0BOSS]": "managers: []",
+            "overflow: {members: [mia], channel: C0OVER}": (
+                "overflow: {members: [mia], channel: C0OVER, manager: U0BOSS}"
+            ),
+        }
+    )
+    bot = make_bot(standin, tmp_path, now, config)
+    try:
+        bot.post_lead(email="kim@acme.io")  # a sales lead, for Ana
+        bot.deliver()
+        bot.slack.home_opened("U0BOSS")
+        board = str(wait_until(lambda: bot.standin.home_view("U0BOSS")).blocks)
+        assert "Team board" in board and "<@U0MIA>" in board
+        assert "<@U0ANA>" not in board and "Unclaimed: 0" in board
+    finally:
+        bot.server.close()
