@@ -32,8 +32,8 @@ def bot_scope(method: str, conversation_kind: str | None = None) -> str | None:
     """The bot scope `method` needs (for some methods it depends on the conversation: "im",
     "channel", "private", "mpim"), or None when it needs none."""
     scope = table()["bot_scopes"].get(method)
-    if isinstance(scope, dict):
-        return scope.get(conversation_kind or "channel")
+    if isinstance(scope, dict):  # without a kind: the method's handler checks it
+        return scope.get(conversation_kind) if conversation_kind else None
     return scope
 
 

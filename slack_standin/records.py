@@ -43,8 +43,11 @@ class Message:
     thread_ts: str | None = None
     edits: int = 0  # how many chat.update / replace_original calls changed it
     deleted: bool = False
+    metadata: dict[str, Any] | None = None  # {"event_type": ..., "event_payload": {...}}
 
-    def as_slack(self, bot_id: str, app_id: str, team_id: str) -> dict[str, Any]:
+    def as_slack(
+        self, bot_id: str, app_id: str, team_id: str, *, metadata: bool = True
+    ) -> dict[str, Any]:
         """The message object Slack returns and embeds in interaction payloads."""
         body: dict[str, Any] = {
             "type": "message",
@@ -58,6 +61,8 @@ class Message:
         }
         if self.thread_ts:
             body["thread_ts"] = self.thread_ts
+        if metadata and self.metadata:
+            body["metadata"] = self.metadata
         return body
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from slack_standin.methods import chat, people, views
+from slack_standin.methods import chat, history, people, views
 from slack_standin.methods.common import Handler
 
-HANDLERS: dict[str, Handler] = {**chat.HANDLERS, **people.HANDLERS, **views.HANDLERS}
+HANDLERS: dict[str, Handler] = {
+    **chat.HANDLERS,
+    **history.HANDLERS,
+    **people.HANDLERS,
+    **views.HANDLERS,
+}
 
 __all__ = ["HANDLERS", "Handler"]

@@ -39,6 +39,20 @@ def _slack(ws: Workspace, message: Message) -> dict[str, Any]:
     return message.as_slack(i.bot_id, i.app_id, i.team_id)
 
 
+def _metadata(params: dict[str, Any]) -> dict[str, Any] | None:
+    """Message metadata as chat.postMessage takes it: an event_type and an event_payload."""
+    metadata = params.get("metadata")
+    if metadata in (None, ""):
+        return None
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(metadata.get("event_type"), str)
+        or not isinstance(metadata.get("event_payload"), dict)
+    ):
+        raise SlackError("invalid_metadata_format")
+    return {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
+
+
 def post_message(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
     channel = _writable(ws.conversation(required(params, "channel"), open_dm=True))
     text, blocks = _content(params, ws.lenient)
@@ -49,6 +63,7 @@ def post_message(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
         blocks=blocks,
         user=ws.identity.bot_user_id,
         thread_ts=params.get("thread_ts") or None,
+        metadata=_metadata(params),
     )
     ws.store(message)
     return {"channel": channel.id, "ts": message.ts, "message": _slack(ws, message)}
@@ -73,6 +88,16 @@ def update(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
         "text": message.text,
         "message": _slack(ws, message),
     }
+
+
+def delete(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
+    """chat.delete: a bot token deletes only the bot's own messages."""
+    channel = ws.conversation(required(params, "channel"))
+    message = ws.message(channel.id, required(params, "ts"))
+    if message.user != ws.identity.bot_user_id:
+        raise SlackError("cant_delete_message")
+    message.deleted = True
+    return {"channel": channel.id, "ts": message.ts}
 
 
 def post_ephemeral(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
@@ -101,6 +126,7 @@ def get_permalink(ws: Workspace, params: dict[str, Any]) -> dict[str, Any]:
 HANDLERS: dict[str, Handler] = {
     "chat.postMessage": post_message,
     "chat.update": update,
+    "chat.delete": delete,
     "chat.postEphemeral": post_ephemeral,
     "chat.getPermalink": get_permalink,
 }

@@ -148,3 +148,27 @@ def test_a_missing_scope_names_what_is_needed_and_what_the_token_has(web, standi
     assert answer["provided"] == "chat:write,commands"
     posted = web.chat_postMessage(channel="C0SALES", text="x")
     assert posted.headers["x-oauth-scopes"] == "chat:write,commands"
+
+
+def test_history_returns_our_metadata_newest_first_with_the_scope_of_the_conversation(
+    web, standin
+) -> None:
+    metadata = {"event_type": "leadrouter_card", "event_payload": {"lead": 7}}
+    first = web.chat_postMessage(channel="C0SALES", text="a", metadata=metadata)
+    web.chat_postMessage(channel="C0SALES", text="b")
+    found = web.conversations_history(channel="C0SALES", include_all_metadata=True)["messages"]
+    assert [m["text"] for m in found] == ["b", "a"]
+    assert found[1]["metadata"] == metadata and found[1]["ts"] == first["ts"]
+    plain = web.conversations_history(channel="C0SALES")["messages"]
+    assert "metadata" not in plain[1]
+    dm = web.chat_postMessage(channel="U0SAM", text="hi")["channel"]
+    standin.limit_scopes({"chat:write", "channels:history"})
+    with pytest.raises(SlackApiError) as failure:
+        web.conversations_history(channel=dm)
+    assert failure.value.response["needed"] == "im:history"
+
+
+def test_the_bot_deletes_its_own_message(web, standin) -> None:
+    posted = web.chat_postMessage(channel="C0SALES", text="twice")
+    web.chat_delete(channel="C0SALES", ts=posted["ts"])
+    assert standin.messages("C0SALES") == []
