@@ -92,6 +92,17 @@ class Metrics:
             ["error"],
             registry=self.registry,
         )
+        self.slack_in_flight = Gauge(
+            "leadrouter_slack_calls_in_flight",
+            "Slack Web API calls waiting for their answer",
+            registry=self.registry,
+        )
+        self.slack_ratelimited = Counter(
+            "leadrouter_slack_ratelimited",
+            "Slack calls answered 429 (rate limited), by method",
+            ["method"],
+            registry=self.registry,
+        )
         self.slack_refused = Counter(
             "leadrouter_slack_requests_refused",
             "Requests to /slack/events refused before any work, by reason",
@@ -113,9 +124,25 @@ class _OutboxCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with read_only(self.engine) as session:
             counts = outbox.backlog(session, self.clock())
+            queue = outbox.queue_by_priority(session)
+            oldest = outbox.oldest_dm_card(session)
         gauge = GaugeMetricFamily(
             "leadrouter_outbox_messages", "Slack notifications not delivered yet", labels=["status"]
         )
         for status, count in counts.items():
             gauge.add_metric([status], count)
         yield gauge
+        by_priority = GaugeMetricFamily(
+            "leadrouter_outbox_queue",
+            "Pending notifications by priority: 0 DM cards, 1 card changes, 2 the rest",
+            labels=["priority"],
+        )
+        for priority, count in sorted(queue.items()):
+            by_priority.add_metric([str(priority)], count)
+        yield by_priority
+        age = (self.clock() - oldest).total_seconds() if oldest is not None else 0.0
+        yield GaugeMetricFamily(
+            "leadrouter_outbox_oldest_dm_card_seconds",
+            "Age of the oldest DM card not delivered yet (0: none waiting)",
+            value=max(age, 0.0),
+        )

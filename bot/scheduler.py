@@ -1,5 +1,5 @@
-"""Background work in the `serve` process: outbox delivery (a loop woken at once by every
-change), and on APScheduler the escalation sweep and the end of /away periods.
+"""Background work in the `serve` process: outbox delivery (bot.slack.dispatch, woken at once
+by every change), and on APScheduler the escalation sweep and the end of /away periods.
 
 The database holds every due time, so a restart picks up where it left off, and several
 replicas never do the same work twice (leases and SKIP LOCKED in storage/)."""
@@ -7,7 +7,6 @@ replicas never do the same work twice (leases and SKIP LOCKED in storage/)."""
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -16,44 +15,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.digest import send_digest
 from bot.runtime import Runtime
 from bot.slack.delivery import Delivery
+from bot.slack.dispatch import Dispatcher
 from storage import availability, escalation, slack_requests
 
 log = logging.getLogger(__name__)
 
-DELIVERY_SECONDS = 2  # retries and leases are checked this often even with no kick
 ESCALATION_SECONDS = 5
 AWAY_SECONDS = 30
-
-
-class DeliveryLoop:
-    """Delivers the outbox until empty, then sleeps until kicked or DELIVERY_SECONDS pass."""
-
-    def __init__(self, delivery: Delivery) -> None:
-        self.delivery = delivery
-        self.wake = threading.Event()
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="outbox-delivery", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def kick(self) -> None:
-        self.wake.set()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.wake.set()
-        self.thread.join(timeout=15)
-
-    def _run(self) -> None:
-        while not self.stopping.is_set():
-            self.wake.clear()
-            try:
-                while self.delivery.run_once() and not self.stopping.is_set():
-                    pass
-            except Exception:  # the database may be briefly unreachable: try again soon
-                log.exception("outbox delivery pass failed")
-            self.wake.wait(DELIVERY_SECONDS)
 
 
 class Background:
@@ -62,7 +30,9 @@ class Background:
     def __init__(self, runtime: Runtime, delivery: Delivery | None) -> None:
         # APScheduler logs every run at INFO (several a second here): keep warnings and errors.
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
-        self.loop = DeliveryLoop(delivery) if delivery is not None else None
+        self.loop = (
+            Dispatcher(delivery, runtime.settings.slack_workers) if delivery is not None else None
+        )
         self.jobs = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(2)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},

@@ -41,7 +41,7 @@ def assemble(runtime: Runtime, *, scheduler: bool = True) -> Server:
     if settings.slack_bot_token and settings.slack_signing_secret:
         client = make_client(runtime)
         bolt = build_bolt(runtime, client)
-        delivery = Delivery(runtime, client)
+        delivery = Delivery(runtime, make_client(runtime, retries=False))
     else:
         log.warning(
             "Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): leads are "

@@ -39,6 +39,19 @@ class Settings(BaseSettings):
     slack_timeout: float = Field(
         10.0, alias="LEADROUTER_SLACK_TIMEOUT", description="Seconds before a Slack call gives up"
     )
+    slack_pacing: bool = Field(
+        True,
+        alias="LEADROUTER_SLACK_PACING",
+        description="Keep Slack's posting limits ahead of time (off: tests with a frozen clock)",
+    )
+    slack_workspace_rate: float = Field(
+        30.0,
+        alias="LEADROUTER_SLACK_WORKSPACE_RATE",
+        description="chat.* calls per second for the whole workspace (Slack publishes none)",
+    )
+    slack_workers: int = Field(
+        16, alias="LEADROUTER_SLACK_WORKERS", description="Slack calls in flight at once"
+    )
     log_level: str = Field("INFO", alias="LEADROUTER_LOG_LEVEL")
 
     def secret(self, setting: str) -> str | None:

@@ -30,6 +30,20 @@ def exists(
         return session.exec(query.limit(1)).first() is not None
 
 
+def channel_of(engine: Engine, *, target: str | None = None, rep: str | None = None) -> str | None:
+    """The channel id Slack gave an earlier card: of a channel configured by name (`target`),
+    or of a rep's DM (`rep`)."""
+    query = select(SlackMessage.channel)
+    if rep is not None:
+        query = query.where(SlackMessage.kind == "dm").where(SlackMessage.rep == rep)
+    elif target is not None:
+        query = query.where(SlackMessage.target == target)
+    else:
+        return None
+    with read_only(engine) as session:
+        return session.exec(query.limit(1)).first()
+
+
 def record(
     engine: Engine,
     lead_id: int,

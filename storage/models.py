@@ -172,10 +172,18 @@ class OutboxStatus(StrEnum):
 
 
 class OutboxMessage(SQLModel, table=True):
-    """A notification to deliver to Slack. Written with the change that causes it."""
+    """A notification to deliver to Slack. Written with the change that causes it.
+
+    `next_attempt_at` is when it is due, or while leased, when the lease runs out; the lease's
+    holder (`lease_owner`, one process) renews it while it works. `in_doubt`: an earlier
+    attempt may have reached Slack (a timeout, a lost connection, a holder that died), so a
+    card is looked for in the conversation before it is posted again."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due", "status", "next_attempt_at"),
+        Index("ix_outbox_status_priority_due", "status", "priority", "next_attempt_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int | None = Field(default=None, foreign_key="leads.id", index=True)
@@ -188,6 +196,11 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
+    priority: int = Field(
+        default=2, description="0 the owner's DM card, 1 changes to cards, 2 everything else"
+    )
+    lease_owner: str | None = Field(default=None, max_length=60)
+    in_doubt: bool = False
 
 
 class SlackMessage(SQLModel, table=True):

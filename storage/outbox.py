@@ -6,6 +6,7 @@ renders the card from the lead's state at send time, so a late delivery shows th
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -60,10 +61,13 @@ def enqueue_once(
 
 
 def lease_due(
-    session: Session, now: datetime, lease: timedelta, limit: int = 50
+    session: Session, now: datetime, lease: timedelta, limit: int = 50, owner: str = ""
 ) -> list[OutboxMessage]:
-    """Take up to `limit` due messages for `lease`: other workers (other replicas too) skip them
-    until the lease runs out, so a worker that dies mid-delivery only delays its messages.
+    """Take up to `limit` due messages, the most urgent first (priority, then due time), for
+    `lease`: other workers (other replicas too) skip them until the lease runs out. The
+    holder renews the lease while it works (`renew`), so a lease can be short and a process
+    that dies is taken over within `lease`. A message whose earlier lease ran out without a
+    result is marked in doubt: its holder may have reached Slack before it died.
 
     The lease is written in this short transaction; Slack is called after it commits, so a slow
     Slack never holds a database lock.
@@ -72,31 +76,66 @@ def lease_due(
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.pending)
         .where(OutboxMessage.next_attempt_at <= now)
-        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        .order_by(
+            col(OutboxMessage.priority), col(OutboxMessage.next_attempt_at), col(OutboxMessage.id)
+        )
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     due = list(session.exec(query).all())
     for message in due:
+        if message.lease_owner is not None:  # the last holder never said how it went
+            message.in_doubt = True
+        message.lease_owner = owner
         message.next_attempt_at = now + lease
         session.add(message)
     return due
 
 
-def mark_sent(session: Session, message_id: int, now: datetime) -> None:
+def renew(session: Session, ids: Collection[int], owner: str, until: datetime) -> int:
+    """Extend the leases `owner` still holds (the heartbeat of a live process)."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(sorted(ids)))
+        .where(col(OutboxMessage.lease_owner) == owner)
+        .where(col(OutboxMessage.status) == OutboxStatus.pending)
+        .values(next_attempt_at=until)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def mark_sent(session: Session, message_id: int, now: datetime, note: str | None = None) -> None:
     session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id)
-        .values(status=OutboxStatus.sent, sent_at=now, attempts=OutboxMessage.attempts + 1)
+        .values(
+            status=OutboxStatus.sent,
+            sent_at=now,
+            attempts=OutboxMessage.attempts + 1,
+            lease_owner=None,
+            last_error=note,
+        )
     )
 
 
 def mark_retry(
-    session: Session, message_id: int, at: datetime, error: str, *, attempt: bool = True
+    session: Session,
+    message_id: int,
+    at: datetime,
+    error: str,
+    *,
+    attempt: bool = True,
+    in_doubt: bool = False,
 ) -> None:
-    values: dict[str, Any] = {"next_attempt_at": at, "last_error": error[:500]}
+    """Due again at `at`. `attempt=False` for waits that are not failures (a rate limit, a
+    paused token); `in_doubt` when Slack may have done it (a timeout, a 5xx)."""
+    values: dict[str, Any] = {"next_attempt_at": at, "last_error": error[:500], "lease_owner": None}
     if attempt:
         values["attempts"] = OutboxMessage.attempts + 1
+    if in_doubt:
+        values["in_doubt"] = True
     session.execute(
         update(OutboxMessage).where(col(OutboxMessage.id) == message_id).values(**values)
     )
@@ -107,17 +146,70 @@ def mark_dead(session: Session, message_id: int, error: str) -> None:
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message_id)
         .values(
-            status=OutboxStatus.dead, last_error=error[:500], attempts=OutboxMessage.attempts + 1
+            status=OutboxStatus.dead,
+            last_error=error[:500],
+            attempts=OutboxMessage.attempts + 1,
+            lease_owner=None,
         )
     )
 
 
+def coalesce_updates(session: Session, lead_id: int, done: int, now: datetime) -> int:
+    """Other pending, unleased updates of this lead's cards, queued no later than `done` (the
+    update just made, which rendered the latest state): they have nothing left to say."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.lead_id) == lead_id)
+        .where(col(OutboxMessage.kind) == Kind.update_cards)
+        .where(col(OutboxMessage.status) == OutboxStatus.pending)
+        .where(col(OutboxMessage.lease_owner).is_(None))
+        .where(col(OutboxMessage.id) < done)
+        .values(status=OutboxStatus.sent, sent_at=now, last_error="coalesced")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def channel_backlog(session: Session, target: str) -> int:
+    """Cards waiting to be posted to one channel (target "channel:<channel>")."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.pending)
+            .where(OutboxMessage.kind == Kind.post_card)
+            .where(OutboxMessage.target == target)
+        ).one()
+    )
+
+
+def summarise_channel(session: Session, target: str, now: datetime, current: int) -> list[int]:
+    """Take the cards waiting for this channel off the queue, to be told in one summary
+    message instead: `current` (the message being delivered) and those nobody holds (a card
+    another worker is delivering goes its own way); returns their leads."""
+    waiting = session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.pending)
+        .where(OutboxMessage.kind == Kind.post_card)
+        .where(OutboxMessage.target == target)
+        .where(col(OutboxMessage.lease_owner).is_(None) | (col(OutboxMessage.id) == current))
+        .with_for_update(skip_locked=True)
+    ).all()
+    leads = []
+    for message in waiting:
+        message.status, message.sent_at = OutboxStatus.sent, now
+        message.last_error, message.lease_owner = "summarised: the channel was flooded", None
+        session.add(message)
+        if message.lead_id is not None:
+            leads.append(message.lead_id)
+    return leads
+
+
 def backlog(session: Session, now: datetime) -> dict[str, int]:
     """Pending (and how many of those are overdue by a minute) and dead messages, for metrics."""
-    rows = session.exec(
+    rows_ = session.exec(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     ).all()
-    counts = {status: count for status, count in rows}
+    counts = {status: count for status, count in rows_}
     overdue = session.exec(
         select(func.count())
         .select_from(OutboxMessage)
@@ -129,3 +221,22 @@ def backlog(session: Session, now: datetime) -> dict[str, int]:
         "dead": counts.get(OutboxStatus.dead, 0),
         "overdue": overdue,
     }
+
+
+def queue_by_priority(session: Session) -> dict[int, int]:
+    """Pending messages per priority (0 DM cards, 1 card changes, 2 the rest)."""
+    found = session.exec(
+        select(OutboxMessage.priority, func.count())
+        .where(OutboxMessage.status == OutboxStatus.pending)
+        .group_by(OutboxMessage.priority)
+    ).all()
+    return {0: 0, 1: 0, 2: 0, **dict(found)}
+
+
+def oldest_dm_card(session: Session) -> datetime | None:
+    """When the oldest DM card still waiting was queued."""
+    return session.exec(
+        select(func.min(OutboxMessage.created_at))
+        .where(OutboxMessage.status == OutboxStatus.pending)
+        .where(OutboxMessage.priority == 0)
+    ).one()

@@ -250,7 +250,24 @@ def message(
         "created_at": now,
         "sent_at": None,
         "last_error": None,
+        "priority": priority(kind, target),
+        "lease_owner": None,
+        "in_doubt": False,
     }
+
+
+def priority(kind: OutboxKind, target: str | None) -> int:
+    """Delivery order: 0 the owner's DM card (speed to lead); 1 what changes what a person may
+    do (card updates: claimed, reassigned) and the cards that are a lead's only copy (triage, a
+    manager's); 2 channel copies, alerts, reminders and digests."""
+    target = target or ""
+    if kind == OutboxKind.post_card and target.startswith("dm:"):
+        return 0
+    if kind == OutboxKind.update_cards:
+        return 1
+    if kind == OutboxKind.post_card and (target == "triage" or target.startswith("person:")):
+        return 1
+    return 2
 
 
 def new_owner_notices(decision: Decision) -> list[tuple[OutboxKind, str]]:

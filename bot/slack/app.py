@@ -35,19 +35,23 @@ from storage import slack_requests
 log = logging.getLogger(__name__)
 
 
-def make_client(runtime: Runtime) -> WebClient:
-    """The Web API client, pointed at SLACK_API_URL. Quick retries for network blips and 5xx
-    only: rate limits are waited out by rescheduling (bot.slack.delivery), never by sleeping in
-    a request."""
+def make_client(runtime: Runtime, *, retries: bool = True) -> WebClient:
+    """The Web API client, pointed at SLACK_API_URL. With `retries`, quick ones for network
+    blips and 5xx (the listeners' calls); never for rate limits, which are waited out by
+    rescheduling (bot.slack.delivery), not by sleeping in a request. Delivery's client has
+    none: a post retried inside slack_sdk after Slack took it would be a second card, so the
+    outbox retries instead, looking for the first one before posting again."""
     token = runtime.settings.slack_bot_token
+    handlers = (
+        [ConnectionErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=1)]
+        if retries
+        else []
+    )
     return WebClient(
         token=token.get_secret_value() if token else None,
         base_url=runtime.settings.slack_api_url,
         timeout=runtime.settings.slack_timeout,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=1),
-        ],
+        retry_handlers=handlers,
     )
 
 

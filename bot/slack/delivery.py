@@ -1,26 +1,34 @@
-"""Delivers the outbox to Slack: lead cards, card updates, DMs and alerts.
+"""Delivers one outbox message to Slack: a lead card, its updates, a DM, an alert.
 
-Each pass leases due messages in a short transaction, calls Slack with no database lock held,
-then records the result. Slack trouble delays a message, never drops it:
-- 429: that message waits Retry-After; other messages to that channel wait too, other
-  channels go on;
-- 5xx, timeouts, connection errors: retried with backoff (5 s, doubling, at most 10 min);
+bot.slack.dispatch runs many of these at once (and `drain` one after another, for tests and
+the demo); each message is leased in a short transaction, Slack is called with no database
+lock held, then the result is recorded. Slack trouble delays a message, never drops it:
+- Slack's posting limits are kept ahead of time (bot.slack.pacing): a post that would overrun
+  its channel goes back to the queue for the time it must wait; a 429 still pauses that
+  channel (or that method) alone, for Retry-After;
+- 5xx, timeouts, connection errors: retried with backoff (5 s, doubling, at most 10 min); a
+  post that may have reached Slack is looked for before it is posted again (bot.slack.post_once);
 - a rep who cannot be reached (deactivated, deleted, not found): their lead is re-routed and
   the triage channel is told;
 - a channel we cannot post to: the card goes to the triage channel, with the reason;
+- a pool channel flooded with more cards than Slack takes in a minute: one summary instead of
+  falling minutes behind (every card is still in its owner's DM);
 - the bot token refused (revoked, invalid, missing a scope, deactivated): all delivery pauses,
   nothing is given up, and auth.test is tried every PROBE_SECONDS until it works again
   (bot.slack.status says so in /healthz, a gauge and the log);
 - a card Slack refuses (invalid_blocks): a minimal card with the buttons goes instead, and the
   triage channel is told, so the lead can always be claimed;
 - our own mistakes: marked dead, counted in metrics, logged.
-A card is posted at most once per conversation: the copy is recorded, and a retried post finds it.
+Several pending updates of one card become one chat.update of its latest state.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,30 +36,42 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.runtime import Runtime
-from bot.slack import messages
+from bot.slack import messages, post_once
 from bot.slack.cards import Card, minimal_card, render_card
-from bot.slack.errors import Handling, error_code, handling, retry_after
+from bot.slack.errors import Handling, error_code, handling, in_doubt, retry_after
+from bot.slack.pacing import Pacer
 from storage import card_copies, lifecycle, outbox, queries
-from storage.db import transaction
+from storage.db import read_only, transaction
 from storage.lifecycle import Refused
-from storage.models import LeadRow, OutboxMessage, SlackMessage
+from storage.models import LeadRow, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(seconds=10)  # renewed every few seconds by the holder (bot.slack.dispatch)
 FIRST_RETRY = 5.0
 MAX_RETRY = 600.0
 USER_CACHE_SECONDS = 600
 PROBE_SECONDS = 30.0  # while the token is refused, auth.test this often
+SLEEP_FOR_PACE = 0.25  # a wait for pacing this short is slept; a longer one goes to the queue
+FLOOD = 60  # cards waiting for one channel: more than Slack takes there in a minute
 
 # Every call goes through slack_sdk's typed method, which encodes it as Slack reads that method:
 # a JSON body for chat.*, a query string for users.info (Slack ignores a JSON body there).
 WEB_API = {
     "chat.postMessage": WebClient.chat_postMessage,
     "chat.update": WebClient.chat_update,
+    "chat.delete": WebClient.chat_delete,
     "users.info": WebClient.users_info,
     "auth.test": WebClient.auth_test,
+    "conversations.history": WebClient.conversations_history,
+    "conversations.open": WebClient.conversations_open,
 }
+PACED = ("chat.postMessage", "chat.update", "chat.delete")  # under the workspace's limit
+
+
+def process_id() -> str:
+    """Who holds a lease: this process, until it dies."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Delivered(Exception):
@@ -63,34 +83,135 @@ class RetryLater(Exception):
         super().__init__(reason)
         self.seconds = seconds
         self.reason = reason
-        self.channel = channel
+        self.channel = channel  # a channel (or a method) Slack rate-limited: all of it waits
 
 
 class Delivery:
-    def __init__(self, runtime: Runtime, client: WebClient) -> None:
+    def __init__(self, runtime: Runtime, client: WebClient, owner: str | None = None) -> None:
         self.runtime = runtime
         self.client = client
+        self.owner = owner or process_id()
         self.status = runtime.slack
-        self.blocked_until: dict[str, datetime] = {}  # channel -> end of its rate limit
+        settings = runtime.settings
+        self.pacer = Pacer(settings.slack_workspace_rate) if settings.slack_pacing else None
+        self.blocked_until: dict[str, datetime] = {}  # channel or method -> end of its 429
         self._users: dict[str, tuple[float, bool]] = {}  # slack id -> (fetched at, reachable)
         self._next_probe: datetime | None = None
 
-    # ------------------------------------------------------------ the loop
+    # ------------------------------------------------------------ one after another
+
+    def lease(self, limit: int) -> list[OutboxMessage]:
+        """Up to `limit` due messages, most urgent first, leased to this process; none while
+        the token is refused and the next auth.test is not due."""
+        if self.status.paused and not self.probe():
+            return []
+        with transaction(self.runtime.engine) as session:
+            return outbox.lease_due(session, self.runtime.now(), LEASE, limit, self.owner)
 
     def run_once(self, limit: int = 50) -> int:
-        """Deliver what is due now; returns how many messages were handled (0 while the
-        token is refused and the next auth.test is not due)."""
-        if self.status.paused and not self.probe():
-            return 0
-        now = self.runtime.now()
-        with transaction(self.runtime.engine) as session:
-            batch = outbox.lease_due(session, now, LEASE, limit)
+        """Deliver what is due now, one after another; returns how many were handled."""
+        batch = self.lease(limit)
         for message in batch:
-            if self.status.paused:  # the token failed mid-batch: hand the rest back untried
-                self._release(message, f"paused: {self.status.error}")
-            else:
-                self._handle(message)
+            self.handle(message)
         return len(batch)
+
+    def drain(self, rounds: int = 20) -> None:
+        """Deliver until nothing is due (tests and the demo)."""
+        for _ in range(rounds):
+            if self.run_once() == 0:
+                return
+
+    def handle(self, message: OutboxMessage) -> None:
+        """Deliver one leased message and record how it went."""
+        if self.status.paused:  # the token failed meanwhile: hand it back untried
+            self._release(message, f"paused: {self.status.error}")
+            return
+        metrics = self.runtime.metrics
+        assert message.id is not None
+        note = None
+        try:
+            note = self._deliver(message)
+        except Delivered:
+            pass
+        except RetryLater as later:
+            at = self.runtime.now() + timedelta(seconds=later.seconds)
+            if later.channel:
+                self.blocked_until[later.channel] = at
+            with transaction(self.runtime.engine) as session:
+                # waiting out a rate limit is not a failed attempt: no backoff growth
+                outbox.mark_retry(session, message.id, at, later.reason, attempt=False)
+            metrics.notifications.labels(message.kind, "retry").inc()
+            return
+        except Exception as exc:
+            self._failed(message, exc)
+            return
+        with transaction(self.runtime.engine) as session:
+            outbox.mark_sent(session, message.id, self.runtime.now(), note)
+        metrics.notifications.labels(message.kind, "sent").inc()
+
+    def _failed(self, message: OutboxMessage, exc: Exception) -> None:
+        assert message.id is not None
+        metrics = self.runtime.metrics
+        kind = handling(exc)
+        code = error_code(exc)
+        if kind is Handling.token:
+            self._pause(exc)
+            self._release(message, f"paused: {code}")
+            return
+        if kind in (Handling.transient, Handling.rate_limited):
+            delay = (
+                retry_after(exc)
+                if kind is Handling.rate_limited
+                else min(FIRST_RETRY * 2**message.attempts, MAX_RETRY)
+            )
+            doubt = in_doubt(exc)
+            with transaction(self.runtime.engine) as session:
+                outbox.mark_retry(
+                    session,
+                    message.id,
+                    self.runtime.now() + timedelta(seconds=delay),
+                    code,
+                    in_doubt=doubt,
+                )
+            metrics.notifications.labels(message.kind, "retry").inc()
+            log.warning(
+                "outbox %s (%s) will retry in %.0fs: %s%s",
+                message.id,
+                message.kind,
+                delay,
+                code,
+                " (it may have reached Slack: it is looked for first)" if doubt else "",
+            )
+            return
+        with transaction(self.runtime.engine) as session:
+            outbox.mark_dead(session, message.id, code)
+        metrics.notifications.labels(message.kind, "dead").inc()
+        log.error(
+            "outbox %s (%s) failed for good: %s",
+            message.id,
+            message.kind,
+            code,
+            exc_info=not isinstance(exc, SlackApiError),
+        )
+
+    def _release(self, message: OutboxMessage, reason: str) -> None:
+        assert message.id is not None
+        with transaction(self.runtime.engine) as session:
+            outbox.mark_retry(session, message.id, self.runtime.now(), reason, attempt=False)
+
+    def _deliver(self, message: OutboxMessage) -> str | None:
+        kind = outbox.Kind(message.kind)
+        if kind is outbox.Kind.post_card:
+            return self._post_card(message)
+        if kind is outbox.Kind.update_cards:
+            self._update_cards(message)
+        elif kind is outbox.Kind.notify:
+            self._notify(message)
+        elif kind is outbox.Kind.alert:
+            self._alert(message)
+        return None
+
+    # ------------------------------------------------------------ the token
 
     def probe(self, *, force: bool = False) -> bool:
         """While paused: auth.test (at most every PROBE_SECONDS unless forced), and resume
@@ -116,101 +237,6 @@ class Delivery:
         self.runtime.kick()
         return True
 
-    def _release(self, message: OutboxMessage, reason: str) -> None:
-        assert message.id is not None
-        with transaction(self.runtime.engine) as session:
-            outbox.mark_retry(session, message.id, self.runtime.now(), reason, attempt=False)
-
-    def drain(self, rounds: int = 20) -> None:
-        """Deliver until nothing is due (tests and the demo)."""
-        for _ in range(rounds):
-            if self.run_once() == 0:
-                return
-
-    def _handle(self, message: OutboxMessage) -> None:
-        metrics = self.runtime.metrics
-        assert message.id is not None
-        try:
-            self._deliver(message)
-        except RetryLater as later:
-            at = self.runtime.now() + timedelta(seconds=later.seconds)
-            if later.channel:
-                self.blocked_until[later.channel] = at
-            with transaction(self.runtime.engine) as session:
-                # waiting out a rate limit is not a failed attempt: no backoff growth
-                outbox.mark_retry(session, message.id, at, later.reason, attempt=False)
-            metrics.notifications.labels(message.kind, "retry").inc()
-            return
-        except Exception as exc:
-            kind = handling(exc)
-            code = error_code(exc)
-            if kind is Handling.token:
-                self._pause(exc)
-                self._release(message, f"paused: {code}")
-                return
-            if kind in (Handling.transient, Handling.rate_limited):
-                delay = (
-                    retry_after(exc)
-                    if kind is Handling.rate_limited
-                    else min(FIRST_RETRY * 2**message.attempts, MAX_RETRY)
-                )
-                with transaction(self.runtime.engine) as session:
-                    outbox.mark_retry(
-                        session, message.id, self.runtime.now() + timedelta(seconds=delay), code
-                    )
-                metrics.notifications.labels(message.kind, "retry").inc()
-                log.warning(
-                    "outbox %s (%s) will retry in %.0fs: %s", message.id, message.kind, delay, code
-                )
-                return
-            with transaction(self.runtime.engine) as session:
-                outbox.mark_dead(session, message.id, code)
-            metrics.notifications.labels(message.kind, "dead").inc()
-            log.error(
-                "outbox %s (%s) failed for good: %s",
-                message.id,
-                message.kind,
-                code,
-                exc_info=not isinstance(exc, SlackApiError),
-            )
-            return
-        with transaction(self.runtime.engine) as session:
-            outbox.mark_sent(session, message.id, self.runtime.now())
-        metrics.notifications.labels(message.kind, "sent").inc()
-
-    def _deliver(self, message: OutboxMessage) -> None:
-        kind = outbox.Kind(message.kind)
-        if kind is outbox.Kind.post_card:
-            self._post_card(message)
-        elif kind is outbox.Kind.update_cards:
-            self._update_cards(message)
-        elif kind is outbox.Kind.notify:
-            self._notify(message)
-        elif kind is outbox.Kind.alert:
-            self._alert(message)
-
-    # ------------------------------------------------------------ Slack calls
-
-    def _call(self, method: str, *, probing: bool = False, **params: Any) -> Any:
-        """One Web API call, counted; a channel under a rate limit is not even tried, nor
-        anything while the token is refused (but the probe)."""
-        channel = params.get("channel")
-        now = self.runtime.now()
-        if self.status.paused and not probing:
-            raise RetryLater(0.0, f"paused: {self.status.error}")  # due again on resume
-        if channel and self.blocked_until.get(channel, now) > now:
-            wait = (self.blocked_until[channel] - now).total_seconds()
-            raise RetryLater(wait, f"{channel} is rate limited", channel)
-        try:
-            response = WEB_API[method](self.client, **params)
-        except Exception as exc:
-            self.runtime.metrics.slack_calls.labels(method, error_code(exc)).inc()
-            if handling(exc) is Handling.rate_limited:
-                raise RetryLater(retry_after(exc), "ratelimited", channel) from exc
-            raise
-        self.runtime.metrics.slack_calls.labels(method, "ok").inc()
-        return response
-
     def _pause(self, exc: Exception) -> None:
         needed = exc.response.get("needed") if isinstance(exc, SlackApiError) else None
         self.status.pause(error_code(exc), needed)
@@ -227,37 +253,44 @@ class Delivery:
             raise
         return True
 
-    def _post(self, lead_id: int, channel: str, card: Card) -> Any:
-        """chat.postMessage of a card; a card Slack refuses goes again as a minimal card (the
-        buttons, no form text), and triage is told, so the lead stays claimable."""
-        try:
-            return self._call(
-                "chat.postMessage",
-                channel=channel,
-                text=card.text,
-                blocks=card.blocks,
-                unfurl_links=False,
-            )
-        except Exception as exc:
-            if handling(exc) is not Handling.bad_card:
-                raise
-            problem = _problem(exc)
-        log.error("Slack refused the card of lead %s: %s; posting a minimal card", lead_id, problem)
-        lead, _full = self._card(lead_id)
-        fallback = minimal_card(lead)
-        posted = self._call(
-            "chat.postMessage", channel=channel, text=fallback.text, blocks=fallback.blocks
-        )
-        self._tell_triage(
-            f"⚠️ Lead {lead_id}: Slack refused its card ({problem[:300]}), so a minimal card "
-            "with its buttons was posted instead. Please report this to your leadrouter admin."
-        )
-        return posted
+    # ------------------------------------------------------------ Slack calls
 
-    def _tell_triage(self, text: str) -> None:
-        channel = self.runtime.config.triage.channel
-        if channel:
-            self._call("chat.postMessage", channel=channel, text=text)
+    def _call(self, method: str, *, probing: bool = False, **params: Any) -> Any:
+        """One Web API call, paced and counted; nothing is tried for a channel or method under
+        a 429, nor anything while the token is refused (but the probe)."""
+        channel = params.get("channel")
+        now = self.runtime.now()
+        if self.status.paused and not probing:
+            raise RetryLater(0.0, f"paused: {self.status.error}")  # due again on resume
+        for blocked in (channel, method):
+            if blocked and self.blocked_until.get(blocked, now) > now:
+                wait = (self.blocked_until[blocked] - now).total_seconds()
+                raise RetryLater(wait, f"{blocked} is rate limited", blocked)
+        self._pace(method, channel)
+        metrics = self.runtime.metrics
+        metrics.slack_in_flight.inc()
+        try:
+            response = WEB_API[method](self.client, **params)
+        except Exception as exc:
+            metrics.slack_calls.labels(method, error_code(exc)).inc()
+            if handling(exc) is Handling.rate_limited:
+                metrics.slack_ratelimited.labels(method).inc()
+                raise RetryLater(retry_after(exc), "ratelimited", channel or method) from exc
+            raise
+        finally:
+            metrics.slack_in_flight.dec()
+        metrics.slack_calls.labels(method, "ok").inc()
+        return response
+
+    def _pace(self, method: str, channel: str | None) -> None:
+        if self.pacer is None or method not in PACED:
+            return
+        wait = self.pacer.try_post(channel if method == "chat.postMessage" else None)
+        while 0 < wait <= SLEEP_FOR_PACE:
+            time.sleep(wait)
+            wait = self.pacer.try_post(channel if method == "chat.postMessage" else None)
+        if wait > 0:
+            raise RetryLater(wait, f"paced: {channel or 'workspace'} is busy")
 
     def reachable(self, slack_id: str) -> bool:
         """False for deactivated or unknown users: chat.postMessage to them can still succeed."""
@@ -274,7 +307,7 @@ class Delivery:
         self._users[slack_id] = (time.monotonic(), ok)
         return ok
 
-    # ------------------------------------------------------------ kinds
+    # ------------------------------------------------------------ cards
 
     def _card(self, lead_id: int) -> tuple[LeadRow, Card]:
         found = queries.lead_with_events(self.runtime.engine, lead_id)
@@ -283,32 +316,37 @@ class Delivery:
         lead, history = found
         return lead, render_card(lead, self.runtime.config, self.runtime.now(), history)
 
-    def _post_card(self, message: OutboxMessage) -> None:
+    def _post_card(self, message: OutboxMessage) -> str | None:
         assert message.lead_id is not None
         target = message.target or "triage"
         if target.startswith("dm:"):
-            self._post_dm(message.lead_id, target[3:])
+            self._post_dm(message, target[3:])
         elif target.startswith("person:"):  # a manager: a rep id, or a Slack id for non-reps
             person = target[7:]
             if person in self.runtime.config.reps:
-                self._post_dm(message.lead_id, person)
+                self._post_dm(message, person)
             else:
-                self._post_to_channel(message.lead_id, person, "person")
+                self._post_to_channel(message, person, "person")
         elif target.startswith("channel:"):
-            self._post_to_channel(message.lead_id, target[8:], "channel")
+            return self._post_to_channel(message, target[8:], "channel")
         else:
-            self._post_to_triage(message.lead_id, None)
+            self._post_to_triage(message, None)
+        return None
 
-    def _post_dm(self, lead_id: int, rep_id: str) -> None:
+    def _post_dm(self, message: OutboxMessage, rep_id: str) -> None:
+        assert message.lead_id is not None
+        lead_id = message.lead_id
         rep = self.runtime.config.reps.get(rep_id)
         if rep is None or not self.reachable(rep.slack_id):
             self._unreachable(lead_id, rep_id)
             return
         if card_copies.exists(self.runtime.engine, lead_id, kind="dm", rep=rep_id):
             return
+        if self._adopt(message, rep.slack_id, "dm", rep_id):
+            return
         _lead, card = self._card(lead_id)
         try:
-            posted = self._post(lead_id, rep.slack_id, card)
+            posted = self._post(message, rep.slack_id, card)
         except Exception as exc:
             kind = handling(exc)
             inactive = error_code(exc) == "account_inactive" and self._token_works()
@@ -317,30 +355,160 @@ class Delivery:
                 self._unreachable(lead_id, rep_id)
                 return
             raise
-        self._record(lead_id, posted, "dm", rep_id)
+        self._record(message, posted, card, "dm", rep_id)
 
-    def _post_to_channel(self, lead_id: int, channel: str, kind: str) -> None:
+    def _post_to_channel(self, message: OutboxMessage, channel: str, kind: str) -> str | None:
+        assert message.lead_id is not None
+        lead_id = message.lead_id
         if card_copies.exists(self.runtime.engine, lead_id, target=channel):
-            return
+            return None
+        if kind == "channel" and self._flooded(message, channel):
+            return "summarised: the channel was flooded"
+        if self._adopt(message, channel, kind, None, channel):
+            return None
         _lead, card = self._card(lead_id)
         try:
-            posted = self._post(lead_id, channel, card)
+            posted = self._post(message, channel, card)
         except Exception as exc:
             if handling(exc) is not Handling.missing_channel or kind == "triage":
                 raise
             where = f"<#{channel}>" if channel[:1] in "CG" else channel  # an id, or a #name
-            self._post_to_triage(lead_id, f"could not post to {where}: {error_code(exc)}")
-            return
-        self._record(lead_id, posted, kind, None, channel)
+            self._post_to_triage(message, f"could not post to {where}: {error_code(exc)}")
+            return None
+        self._record(message, posted, card, kind, None, channel)
+        return None
 
-    def _post_to_triage(self, lead_id: int, why: str | None) -> None:
+    def _post_to_triage(self, message: OutboxMessage, why: str | None) -> None:
+        assert message.lead_id is not None
         channel = self.runtime.config.triage.channel
         if channel is None:
-            log.warning("lead %s needs triage but routing.yml sets no triage.channel", lead_id)
+            log.warning(
+                "lead %s needs triage but routing.yml sets no triage.channel", message.lead_id
+            )
             return
         if why:
-            self._tell_triage(f"⚠️ Lead {lead_id}: {why}")
-        self._post_to_channel(lead_id, channel, "triage")
+            self._tell_triage(f"⚠️ Lead {message.lead_id}: {why}")
+        self._post_to_channel(message, channel, "triage")
+
+    def _post(self, message: OutboxMessage, channel: str, card: Card) -> Any:
+        """chat.postMessage of a card, carrying the metadata that finds it again; a card Slack
+        refuses goes again as a minimal card (the buttons, no form text), and triage is told,
+        so the lead stays claimable."""
+        assert message.lead_id is not None
+        lead_id = message.lead_id
+        tag = post_once.metadata(lead_id, message.target or "triage")
+        try:
+            return self._call(
+                "chat.postMessage",
+                channel=channel,
+                text=card.text,
+                blocks=card.blocks,
+                unfurl_links=False,
+                metadata=tag,
+            )
+        except Exception as exc:
+            if handling(exc) is not Handling.bad_card:
+                raise
+            problem = _problem(exc)
+        log.error("Slack refused the card of lead %s: %s; posting a minimal card", lead_id, problem)
+        lead, _full = self._card(lead_id)
+        fallback = minimal_card(lead)
+        posted = self._call(
+            "chat.postMessage",
+            channel=channel,
+            text=fallback.text,
+            blocks=fallback.blocks,
+            metadata=tag,
+        )
+        self._tell_triage(
+            f"⚠️ Lead {lead_id}: Slack refused its card ({problem[:300]}), so a minimal card "
+            "with its buttons was posted instead. Please report this to your leadrouter admin."
+        )
+        return posted
+
+    def _adopt(
+        self,
+        message: OutboxMessage,
+        channel: str,
+        kind: str,
+        rep: str | None,
+        target: str | None = None,
+    ) -> bool:
+        """A message in doubt: is its card already in the conversation? Then record it (and
+        bring it up to date) instead of posting a second one."""
+        if not message.in_doubt or message.lead_id is None:
+            return False
+        conversation = self._conversation_id(channel, kind, rep)
+        if conversation is None:
+            log.warning("lead %s: cannot look in %s before posting again", message.lead_id, channel)
+            return False
+        found = post_once.find_posted(
+            self._call, conversation, message.lead_id, message.target or "triage",
+            message.created_at,
+        )  # fmt: skip
+        if found is None:
+            return False
+        log.info("lead %s: its card was already in %s; not posted again", message.lead_id, channel)
+        now = self.runtime.now()
+        card_copies.record(
+            self.runtime.engine, message.lead_id, found[0], found[1], kind, rep, now, target
+        )
+        _lead, card = self._card(message.lead_id)
+        self._update(found[0], found[1], card)
+        return True
+
+    def _conversation_id(self, channel: str, kind: str, rep: str | None) -> str | None:
+        """The id conversations.history takes: a channel id as is; a DM's from an earlier
+        card, else conversations.open; a #name's from an earlier card (else unknown)."""
+        if channel[:1] in "CGD":
+            return channel
+        known = card_copies.channel_of(self.runtime.engine, target=channel, rep=rep)
+        if known is not None:
+            return known
+        if channel[:1] in "UW":
+            return self._call("conversations.open", users=channel)["channel"]["id"]
+        return None
+
+    def _record(
+        self,
+        message: OutboxMessage,
+        posted: Any,
+        card: Card,
+        kind: str,
+        rep: str | None,
+        target: str | None = None,
+    ) -> None:
+        """Keep where the card went; if the lead changed while it was being posted (an update
+        found no copy to edit yet), edit it to the latest state at once."""
+        assert message.lead_id is not None
+        channel, ts = posted["channel"], posted["ts"]
+        now = self.runtime.now()
+        card_copies.record(
+            self.runtime.engine, message.lead_id, channel, ts, kind, rep, now, target
+        )
+        _lead, latest = self._card(message.lead_id)
+        if latest.blocks != card.blocks:
+            self._update(channel, ts, latest)
+
+    def _flooded(self, message: OutboxMessage, channel: str) -> bool:
+        """More cards wait for this pool channel than Slack takes in a minute: tell the
+        channel once, in one message, rather than fall minutes behind."""
+        target = message.target or ""
+        with read_only(self.runtime.engine) as session:
+            if outbox.channel_backlog(session, target) <= FLOOD:
+                return False
+        now = self.runtime.now()
+        with transaction(self.runtime.engine) as session:
+            assert message.id is not None
+            leads = outbox.summarise_channel(session, target, now, message.id)
+            if leads:  # the summary is a message of its own: retried like any other
+                text = messages.flood(leads)
+                payload = {"channel": channel, "text": text}
+                outbox.enqueue(session, outbox.Kind.alert, now, target=target, payload=payload)
+        if not leads:
+            return False
+        log.warning("%d cards for %s summarised in one message (flooded)", len(leads), channel)
+        return True
 
     def _unreachable(self, lead_id: int, rep_id: str) -> None:
         """The rep cannot get the card: pass the lead on and tell triage."""
@@ -365,35 +533,34 @@ class Delivery:
         )
         self.runtime.kick()
 
+    def _tell_triage(self, text: str) -> None:
+        channel = self.runtime.config.triage.channel
+        if channel:
+            self._call("chat.postMessage", channel=channel, text=text)
+
     def _update_cards(self, message: OutboxMessage) -> None:
-        assert message.lead_id is not None
+        """Every copy of the lead's card to its state now; pending updates queued before this
+        one have nothing left to say and are marked done."""
+        assert message.lead_id is not None and message.id is not None
         copies = queries.card_copies(self.runtime.engine, message.lead_id)
         if not copies:
             return
         lead, card = self._card(message.lead_id)
         for copy in copies:
             try:
-                self._update(copy, card)
+                self._update(copy.channel, copy.ts, card)
             except Exception as exc:
                 if handling(exc) is Handling.bad_card:
                     log.error("Slack refused the card of lead %s: %s", lead.id, _problem(exc))
                     card = minimal_card(lead)  # the buttons still match the lead's state
-                    self._update(copy, card)
+                    self._update(copy.channel, copy.ts, card)
                 elif handling(exc) not in (Handling.gone, Handling.missing_channel):
                     raise
+        with transaction(self.runtime.engine) as session:
+            outbox.coalesce_updates(session, message.lead_id, message.id, self.runtime.now())
 
-    def _record(
-        self, lead_id: int, posted: Any, kind: str, rep: str | None, target: str | None = None
-    ) -> None:
-        now = self.runtime.now()
-        card_copies.record(
-            self.runtime.engine, lead_id, posted["channel"], posted["ts"], kind, rep, now, target
-        )
-
-    def _update(self, copy: SlackMessage, card: Card) -> None:
-        self._call(
-            "chat.update", channel=copy.channel, ts=copy.ts, text=card.text, blocks=card.blocks
-        )
+    def _update(self, channel: str, ts: str, card: Card) -> None:
+        self._call("chat.update", channel=channel, ts=ts, text=card.text, blocks=card.blocks)
 
     def _notify(self, message: OutboxMessage) -> None:
         rep = self.runtime.config.reps.get(message.target or "")

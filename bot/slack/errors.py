@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 from enum import Enum
+from urllib.error import URLError
 
 from slack_sdk.errors import SlackApiError
 
@@ -65,6 +66,19 @@ def handling(exc: Exception) -> Handling:
     if isinstance(exc, OSError | http.client.HTTPException):
         return Handling.transient  # connection refused, timeouts, broken responses
     return Handling.permanent  # a bug of ours: retrying would not help
+
+
+def in_doubt(exc: Exception) -> bool:
+    """Could Slack have done it anyway? After a 5xx ("it's possible some aspect of the
+    operation succeeded", Slack's fatal_error), a timeout or a connection lost once the request
+    was sent: yes. A refused connection or an answer saying no: no."""
+    if isinstance(exc, SlackApiError):
+        return getattr(exc.response, "status_code", 200) >= 500
+    if isinstance(exc, ConnectionRefusedError):
+        return False
+    if isinstance(exc, URLError):
+        return not isinstance(exc.reason, ConnectionRefusedError)
+    return isinstance(exc, OSError | http.client.HTTPException)
 
 
 def retry_after(exc: Exception, default: float = 30.0) -> float:

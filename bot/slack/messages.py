@@ -38,3 +38,14 @@ def notification(payload: dict[str, Any], lead: LeadRow | None, config: RoutingC
     if template == "text":
         return escape(payload.get("text", ""))
     return escape(payload.get("text") or f"Update on {lead_label(lead)}")
+
+
+def flood(leads: list[int]) -> str:
+    """The one message a flooded pool channel gets instead of a card per lead."""
+    shown = ", ".join(str(n) for n in leads[:20]) + (" …" if len(leads) > 20 else "")
+    return (
+        f"📬 {len(leads)} new leads arrived for this channel faster than Slack lets a bot post "
+        "here (about one message a second), so their cards are not posted one by one. Each "
+        "lead's card is in its owner's DM, where it can be claimed; the Home tab's team board "
+        f"lists the unclaimed ones. Leads: {shown}."
+    )

@@ -11,19 +11,15 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 
 import httpx
-import pytest
-from sqlalchemy import Engine, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from storage.models import (
     Assignment,
     IdempotencyKey,
     LeadRow,
     OutboxMessage,
-    OutboxStatus,
     SlackMessage,
 )
 from tests.reliability.conftest import (
@@ -92,11 +88,8 @@ def test_a_server_killed_mid_burst_keeps_every_accepted_lead_and_posts_each_card
             assert lead(n)["email"] not in stored, n
     assert sum(lead(n)["email"] in stored for n, r in outcome.items() if r == "cut") <= THREADS
 
-    # Messages the dead process had leased stay invisible until their lease runs out
-    # (bot.slack.delivery.LEASE, 2 minutes): let those minutes pass before the restart.
-    leased = _expire_leases(engine)
-    assert leased <= 50  # a worker leases one batch at a time
-
+    # Messages the dead process had leased come back when their lease runs out
+    # (bot.slack.delivery.LEASE, 10 s: the heartbeat that renewed them died with it).
     second = servers.serve("second")
     failed = [n for n, result in outcome.items() if result != "accepted"]
 
@@ -117,6 +110,11 @@ def test_a_server_killed_mid_burst_keeps_every_accepted_lead_and_posts_each_card
         copies = Counter((c.lead_id, c.kind) for c in session.exec(select(SlackMessage)).all())
         keys = session.exec(select(IdempotencyKey)).all()
         dead = session.exec(select(OutboxMessage).where(OutboxMessage.status == "dead")).all()
+        summarised = {  # a flooded channel gets a summary instead (bot.slack.delivery)
+            m.lead_id
+            for m in session.exec(select(OutboxMessage)).all()
+            if (m.last_error or "").startswith("summarised")
+        }
     assert dead == []
     assert Counter(row.email for row in leads) == Counter(lead(n)["email"] for n in range(BURST))
     assert len(keys) == BURST
@@ -129,7 +127,9 @@ def test_a_server_killed_mid_burst_keeps_every_accepted_lead_and_posts_each_card
     doubled = []
     for row in leads:
         expected, kinds = {}, {}
-        if row.state == "assigned":
+        if row.state == "assigned" and row.id in summarised:
+            expected, kinds = {dm_channels[row.owner]: 1}, {"dm": 1}
+        elif row.state == "assigned":
             expected = {dm_channels[row.owner]: 1, "C0SALES": 1}
             kinds = {"dm": 1, "channel": 1}
         elif row.state == "triage":
@@ -140,34 +140,12 @@ def test_a_server_killed_mid_burst_keeps_every_accepted_lead_and_posts_each_card
         recorded = {kind: n for (lead_id, kind), n in copies.items() if lead_id == row.id}
         assert recorded == kinds, (row.id, row.state, recorded)
     assert {lead_id for lead_id, _channel in posted} <= set(by_id)
-    # Exactly once, but for the one post the dead process may have had in flight: Slack took it
-    # and the process died before recording it, so the retry after the lease posts it again
-    # (pinned exactly by test_a_post_in_flight_at_a_crash_is_posted_again_after_restart).
-    assert len(doubled) <= 1 and all(posted[key] == 2 for key in doubled), doubled
+    # Exactly once, even for the posts the dead process had in flight: Slack took them and the
+    # process died before recording them; the second server looks for them before posting.
+    assert doubled == []
     assert second.errors() == []
 
 
-def _expire_leases(engine: Engine) -> int:
-    """With no server running, every pending message due in the future is a lease of the dead
-    process (the stand-in refused nothing, so nothing waits for a retry): make them due now."""
-    now = datetime.now(UTC)
-    with Session(engine) as session, session.begin():
-        moved = session.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.status) == OutboxStatus.pending)
-            .where(col(OutboxMessage.next_attempt_at) > now)
-            .values(next_attempt_at=now)
-        ).rowcount
-    return moved
-
-
-@pytest.mark.parametrize("database", ["sqlite"], indirect=True)  # the same on PostgreSQL
-@pytest.mark.xfail(
-    strict=True,
-    reason="at-least-once: a post Slack accepted but the dead process never recorded is posted "
-    "again when its lease runs out (chat.postMessage has no idempotency key; delivery would "
-    "have to look for its own earlier post before posting again)",
-)
 def test_a_card_in_flight_when_the_server_dies_is_not_posted_twice(
     servers: Servers, db, poster: LeadPoster
 ) -> None:  # type: ignore[no-untyped-def]
@@ -181,8 +159,9 @@ def test_a_card_in_flight_when_the_server_dies_is_not_posted_twice(
     wait_until(lambda: cards_posted(slack)[(lead_id, "C0SALES")], 10, "Slack to finish the post")
 
     engine = db()
-    assert _expire_leases(engine) >= 1  # the post is still leased to the dead process
+    assert pending_outbox(engine) >= 1  # the post is still leased to the dead process
     servers.serve("second")
-    wait_until(lambda: pending_outbox(engine) == 0, 30, "the outbox to drain after the restart")
+    # taken over when the dead process's lease runs out (10 s), not minutes later
+    wait_until(lambda: pending_outbox(engine) == 0, 20, "the outbox to drain after the restart")
 
     assert cards_posted(slack)[(lead_id, "C0SALES")] == 1

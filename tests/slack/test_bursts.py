@@ -41,18 +41,27 @@ def test_a_burst_of_500_leads_while_slack_rate_limits_and_fails(impatient_bot):
         owners = Counter(row.owner for row in session.exec(select(LeadRow)))
         copies = Counter((c.lead_id, c.kind) for c in session.exec(select(SlackMessage)))
         pending = session.exec(select(OutboxMessage).where(OutboxMessage.status != "sent")).all()
+        summarised = {
+            m.lead_id
+            for m in session.exec(select(OutboxMessage))
+            if (m.last_error or "").startswith("summarised")
+        }
     assert sum(owners.values()) == BURST and pending == []
-    assert all(copies[(lead, "dm")] == 1 and copies[(lead, "channel")] == 1 for lead in leads)
+    assert all(copies[(lead, "dm")] == 1 for lead in leads), "every DM card, exactly once"
+    # 500 cards at once are more than Slack takes in one channel in a minute: the channel gets
+    # the cards it can and a summary of the rest, each lead one or the other
+    assert all(copies[(lead, "channel")] + (lead in summarised) == 1 for lead in leads)
     posted = Counter(m.channel for m in bot.standin.messages())
     for rep, count in owners.items():  # each owner got each of their cards exactly once
         assert posted[bot.standin.dm_channel(bot.config.reps[rep].slack_id)] == count
-    assert posted["C0SALES"] == BURST
+    summaries = [m for m in bot.standin.messages("C0SALES") if m.text.startswith("📬")]
+    assert summarised and summaries
+    assert posted["C0SALES"] == BURST - len(summarised) + len(summaries)
 
 
 def test_slack_timing_out_delays_cards_and_never_loses_one(impatient_bot):
-    """A call that times out may still have been carried out by Slack; the retry can then post
-    a second copy (chat.postMessage has no idempotency key). Loss is never allowed; a double is
-    bounded by the number of timed-out calls and only the recorded copy is kept up to date."""
+    """A call that times out may still have been carried out by Slack (chat.postMessage has no
+    idempotency key): the retry looks for the card first, so there is no loss and no double."""
     bot = impatient_bot
     bot.standin.slow("chat.postMessage", 0.6, times=5)
     leads = [bot.post_lead(email=f"buyer{n}@slow{n}.example")["lead_id"] for n in range(40)]
@@ -62,4 +71,4 @@ def test_slack_timing_out_delays_cards_and_never_loses_one(impatient_bot):
         copies = Counter((c.lead_id, c.kind) for c in session.exec(select(SlackMessage)))
     assert all(copies[(lead, "dm")] == 1 and copies[(lead, "channel")] == 1 for lead in leads)
     posted = Counter(m.channel for m in bot.standin.messages())
-    assert posted["C0SALES"] + sum(v for k, v in posted.items() if k.startswith("D")) <= 80 + 5
+    assert posted["C0SALES"] + sum(v for k, v in posted.items() if k.startswith("D")) == 80
