@@ -274,6 +274,7 @@ def run_phase(
                 SLACK_BOT_TOKEN=standin.token,
                 SLACK_SIGNING_SECRET=SIGNING_SECRET,
                 SLACK_API_URL=standin.url,
+                LEADROUTER_SLACK_BURST=str(plan.slack_burst),
             )
         ) as server,
     ):

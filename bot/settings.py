@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         alias="LEADROUTER_SLACK_PACING",
         description="Keep Slack's posting limits ahead of time (off: tests with a frozen clock)",
     )
+    slack_burst: int = Field(
+        3,
+        alias="LEADROUTER_SLACK_BURST",
+        description="Posts allowed at once into one conversation before pacing (Slack: 'short "
+        "bursts', size unpublished)",
+    )
     slack_workspace_rate: float = Field(
         30.0,
         alias="LEADROUTER_SLACK_WORKSPACE_RATE",

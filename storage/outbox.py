@@ -154,19 +154,24 @@ def mark_dead(session: Session, message_id: int, error: str) -> None:
     )
 
 
-def coalesce_updates(session: Session, lead_id: int, done: int, now: datetime) -> int:
-    """Other pending, unleased updates of this lead's cards, queued no later than `done` (the
-    update just made, which rendered the latest state): they have nothing left to say."""
+def coalesce(session: Session, ids: Collection[int], now: datetime) -> int:
+    """Mark these pending card updates done: a later render already said what they would."""
+    if not ids:
+        return 0
     result = session.execute(
         update(OutboxMessage)
-        .where(col(OutboxMessage.lead_id) == lead_id)
-        .where(col(OutboxMessage.kind) == Kind.update_cards)
+        .where(col(OutboxMessage.id).in_(sorted(ids)))
         .where(col(OutboxMessage.status) == OutboxStatus.pending)
-        .where(col(OutboxMessage.lease_owner).is_(None))
-        .where(col(OutboxMessage.id) < done)
-        .values(status=OutboxStatus.sent, sent_at=now, last_error="coalesced")
+        .values(status=OutboxStatus.sent, sent_at=now, last_error="coalesced", lease_owner=None)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def is_pending(session: Session, message_id: int) -> bool:
+    status = session.exec(
+        select(OutboxMessage.status).where(col(OutboxMessage.id) == message_id)
+    ).first()
+    return status == OutboxStatus.pending
 
 
 def channel_backlog(session: Session, target: str) -> int:
@@ -231,6 +236,15 @@ def queue_by_priority(session: Session) -> dict[int, int]:
         .group_by(OutboxMessage.priority)
     ).all()
     return {0: 0, 1: 0, 2: 0, **dict(found)}
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the soonest pending message falls due (a paced post, a retry, a lease's end)."""
+    return session.exec(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == OutboxStatus.pending
+        )
+    ).one()
 
 
 def oldest_dm_card(session: Session) -> datetime | None:

@@ -17,6 +17,9 @@ from storage.models import (
     Availability,
     Event,
     LeadRow,
+    OutboxKind,
+    OutboxMessage,
+    OutboxStatus,
     SlackMessage,
 )
 
@@ -72,6 +75,36 @@ def board(
             ),
             reps=frozenset(reps) if reps is not None else None,
         )
+
+
+@dataclass(frozen=True)
+class CardState:
+    lead: LeadRow
+    events: list[Event]
+    # updates of its cards queued, and committed, before the lead was read: a card rendered
+    # from this state says everything they would
+    pending_updates: list[int]
+
+
+def card_state(engine: Engine, lead_id: int) -> CardState | None:
+    """What a lead's card is rendered from, or None if the lead is gone. The pending updates
+    are read first, so on PostgreSQL too every one of them is reflected in the lead read after."""
+    with read_only(engine) as session:
+        pending = list(
+            session.exec(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.lead_id == lead_id)
+                .where(OutboxMessage.kind == OutboxKind.update_cards)
+                .where(OutboxMessage.status == OutboxStatus.pending)
+            ).all()
+        )
+        lead = session.get(LeadRow, lead_id)
+        if lead is None:
+            return None
+        events = session.exec(
+            select(Event).where(Event.lead_id == lead_id).order_by(col(Event.id))
+        ).all()
+        return CardState(lead, list(events), [i for i in pending if i is not None])
 
 
 def lead_with_events(engine: Engine, lead_id: int) -> tuple[LeadRow, list[Event]] | None:

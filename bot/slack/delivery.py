@@ -93,7 +93,11 @@ class Delivery:
         self.owner = owner or process_id()
         self.status = runtime.slack
         settings = runtime.settings
-        self.pacer = Pacer(settings.slack_workspace_rate) if settings.slack_pacing else None
+        self.pacer = (
+            Pacer(settings.slack_workspace_rate, burst=settings.slack_burst)
+            if settings.slack_pacing
+            else None
+        )
         self.blocked_until: dict[str, datetime] = {}  # channel or method -> end of its 429
         self._users: dict[str, tuple[float, bool]] = {}  # slack id -> (fetched at, reachable)
         self._next_probe: datetime | None = None
@@ -107,6 +111,14 @@ class Delivery:
             return []
         with transaction(self.runtime.engine) as session:
             return outbox.lease_due(session, self.runtime.now(), LEASE, limit, self.owner)
+
+    def seconds_to_next(self, longest: float) -> float:
+        """How long nothing falls due (at most `longest`): a paced post may be due in 0.3 s."""
+        with read_only(self.runtime.engine) as session:
+            due = outbox.next_due(session)
+        if due is None:
+            return longest
+        return min(longest, max(0.01, (due - self.runtime.now()).total_seconds()))
 
     def run_once(self, limit: int = 50) -> int:
         """Deliver what is due now, one after another; returns how many were handled."""
@@ -204,8 +216,8 @@ class Delivery:
         if kind is outbox.Kind.post_card:
             return self._post_card(message)
         if kind is outbox.Kind.update_cards:
-            self._update_cards(message)
-        elif kind is outbox.Kind.notify:
+            return self._update_cards(message)
+        if kind is outbox.Kind.notify:
             self._notify(message)
         elif kind is outbox.Kind.alert:
             self._alert(message)
@@ -538,14 +550,20 @@ class Delivery:
         if channel:
             self._call("chat.postMessage", channel=channel, text=text)
 
-    def _update_cards(self, message: OutboxMessage) -> None:
-        """Every copy of the lead's card to its state now; pending updates queued before this
-        one have nothing left to say and are marked done."""
+    def _update_cards(self, message: OutboxMessage) -> str | None:
+        """Every copy of the lead's card to its state now; the other pending updates that
+        state already covers are marked done (coalesced)."""
         assert message.lead_id is not None and message.id is not None
-        copies = queries.card_copies(self.runtime.engine, message.lead_id)
-        if not copies:
-            return
-        lead, card = self._card(message.lead_id)
+        engine = self.runtime.engine
+        with read_only(engine) as session:
+            if not outbox.is_pending(session, message.id):
+                return "coalesced"  # an earlier update of this lead covered it meanwhile
+        copies = queries.card_copies(engine, message.lead_id)
+        state = queries.card_state(engine, message.lead_id)
+        if not copies or state is None:
+            return None
+        lead = state.lead
+        card = render_card(lead, self.runtime.config, self.runtime.now(), state.events)
         for copy in copies:
             try:
                 self._update(copy.channel, copy.ts, card)
@@ -556,8 +574,10 @@ class Delivery:
                     self._update(copy.channel, copy.ts, card)
                 elif handling(exc) not in (Handling.gone, Handling.missing_channel):
                     raise
-        with transaction(self.runtime.engine) as session:
-            outbox.coalesce_updates(session, message.lead_id, message.id, self.runtime.now())
+        covered = [i for i in state.pending_updates if i != message.id]
+        with transaction(engine) as session:
+            outbox.coalesce(session, covered, self.runtime.now())
+        return None
 
     def _update(self, channel: str, ts: str, card: Card) -> None:
         self._call("chat.update", channel=channel, ts=ts, text=card.text, blocks=card.blocks)

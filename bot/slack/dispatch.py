@@ -73,7 +73,11 @@ class Dispatcher:
                 log.exception("outbox leasing failed")
                 took = 0
             if not took:
-                self.wake.wait(IDLE)
+                try:
+                    idle = self.delivery.seconds_to_next(IDLE)
+                except Exception:
+                    idle = IDLE
+                self.wake.wait(idle)
 
     def _lease_some(self) -> int:
         with self.lock:
