@@ -63,6 +63,8 @@ class Plan:
     sustained_reps: int = 50
     latency: tuple[float, float] = (0.15, 0.25)
     slack_burst: int = 3
+    workers: int = 32  # LEADROUTER_SLACK_WORKERS
+    phases: tuple[str, ...] = ("burst", "sustained")
 
 
 FULL = Plan()
@@ -275,6 +277,7 @@ def run_phase(
                 SLACK_SIGNING_SECRET=SIGNING_SECRET,
                 SLACK_API_URL=standin.url,
                 LEADROUTER_SLACK_BURST=str(plan.slack_burst),
+                LEADROUTER_SLACK_WORKERS=str(plan.workers),
             )
         ) as server,
     ):
@@ -295,10 +298,8 @@ def bench(plan: Plan) -> tuple[list[Phase], Watch]:
         tempfile.TemporaryDirectory(prefix="leadrouter-delivery-") as tmp,
         SlackStandin() as standin,
     ):
-        phases = [
-            run_phase("burst", plan, plan.burst_reps, Path(tmp), standin, watch),
-            run_phase("sustained", plan, plan.sustained_reps, Path(tmp), standin, watch),
-        ]
+        reps = {"burst": plan.burst_reps, "sustained": plan.sustained_reps}
+        phases = [run_phase(n, plan, reps[n], Path(tmp), standin, watch) for n in plan.phases]
     return phases, watch
 
 
@@ -306,7 +307,8 @@ def report(plan: Plan, phases: list[Phase], watch: Watch) -> tuple[list[str], bo
     limited = watch.limited / watch.calls if watch.calls else 0.0
     lines = [
         f"Slack stand-in: {plan.latency[0] * 1000:.0f}–{plan.latency[1] * 1000:.0f} ms per call, "
-        f"chat.postMessage 1/s per channel with a burst of {plan.slack_burst}",
+        f"chat.postMessage 1/s per channel with a burst of {plan.slack_burst}; "
+        f"{plan.workers} delivery workers",
     ]
     ok = limited <= TARGET_429
     for phase in phases:
@@ -371,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sustained-reps", type=int)
     parser.add_argument("--latency", help="low,high seconds per Web API call")
     parser.add_argument("--slack-burst", type=int)
+    parser.add_argument("--workers", type=int, help="LEADROUTER_SLACK_WORKERS (32)")
+    parser.add_argument("--only", choices=["burst", "sustained"], help="run one phase")
     args = parser.parse_args(argv)
     base = QUICK if args.quick else FULL
     latency = tuple(float(x) for x in args.latency.split(",")) if args.latency else base.latency
@@ -382,6 +386,8 @@ def main(argv: list[str] | None = None) -> int:
         sustained_reps=args.sustained_reps or base.sustained_reps,
         latency=(latency[0], latency[1]),
         slack_burst=args.slack_burst or base.slack_burst,
+        workers=args.workers or base.workers,
+        phases=(args.only,) if args.only else base.phases,
     )
     started = time.perf_counter()
     phases, watch = bench(plan)

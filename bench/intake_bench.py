@@ -89,6 +89,7 @@ class Plan:
     client: str = "loopback"
     time_limit: float = 25.0  # s: the closed loop stops early when a server is this slow
     rounds: int = 3  # closed loops per server, alternating leadrouter and floor
+    with_slack: bool = False  # leadrouter delivers its cards to a realistic Slack stand-in too
 
 
 FULL = Plan(rate=TARGET_RATE, duration=20.0, concurrency=32, requests=2000, warmup=100)
@@ -525,12 +526,38 @@ class DatabaseReport:
         return all(check.ok for check in self.integrity) and all(r.errors == 0 for r in self.runs)
 
 
-def _start(name: str, database: BenchDatabase, workdir: Path) -> ServerProcess:
+def _start(
+    name: str, database: BenchDatabase, workdir: Path, slack: dict[str, str] | None = None
+) -> ServerProcess:
     if name == "leadrouter":
         return start_leadrouter(
-            database, workdir, ROUTING_CONFIG=str(ROUTING_YML), WEBHOOK_SECRET=SECRET
+            database,
+            workdir,
+            scheduler=bool(slack),  # with Slack, the outbox is delivered in the same process
+            ROUTING_CONFIG=str(ROUTING_YML),
+            WEBHOOK_SECRET=SECRET,
+            **(slack or {}),
         )
     return start_floor(database, workdir)
+
+
+def slack_standin() -> Any:
+    """A Slack stand-in in its realistic mode (150–250 ms a call, one post a second per
+    channel) with the people and channels of examples/routing.yml."""
+    from routing import load_config
+    from slack_standin import SlackStandin
+
+    config = load_config(ROUTING_YML)
+    standin = SlackStandin().start()
+    standin.realistic(latency=(0.15, 0.25), posts_per_second=1.0, burst=3)
+    for rep in config.reps.values():
+        standin.add_user(rep.slack_id, rep.id, tz=rep.timezone or "UTC")
+    channels = {p.channel for p in config.pools.values() if p.channel}
+    channels |= {config.triage.channel, "#sales-leadership"} - {None}
+    for n, channel in enumerate(sorted(c for c in channels if c)):
+        channel_id = channel if channel[:1] in "CG" else f"C0EXAMPLE{n:02d}"
+        standin.add_channel(channel_id, channel.removeprefix("#"))
+    return standin
 
 
 def _integrity(target: Target) -> Integrity:
@@ -553,6 +580,25 @@ def bench(
     both running while they are measured in turn."""
     reports: list[DatabaseReport] = []
     skipped: list[str] = []
+    with ExitStack() as outer:
+        slack = None
+        if plan.with_slack:
+            standin = slack_standin()
+            outer.callback(standin.stop)
+            slack = {
+                "SLACK_BOT_TOKEN": standin.token,
+                "SLACK_SIGNING_SECRET": "bench-intake-signing-secret",
+                "SLACK_API_URL": standin.url,
+            }
+        reports, skipped = _bench(plan, databases, pg_admin_url, slack)
+    return reports, skipped
+
+
+def _bench(
+    plan: Plan, databases: list[str], pg_admin_url: str, slack: dict[str, str] | None
+) -> tuple[list[DatabaseReport], list[str]]:
+    reports: list[DatabaseReport] = []
+    skipped: list[str] = []
     with tempfile.TemporaryDirectory(prefix="leadrouter-intake-") as tmp:
         for kind in databases:
             if kind == "postgresql" and (why_not := postgres_available(pg_admin_url)):
@@ -569,7 +615,7 @@ def bench(
                         else postgres_database(pg_admin_url, name)
                     )
                     database = stack.enter_context(fresh)
-                    server = stack.enter_context(running(_start(name, database, workdir)))
+                    server = stack.enter_context(running(_start(name, database, workdir, slack)))
                     bodies = LeadBodies(tag=f"{kind[:2]}{name[:2]}")
                     targets.append(Target(server, database, bodies))
                 _event_loop(drive(targets, plan))
@@ -702,6 +748,12 @@ def setup_note(plan: Plan) -> str:
         f"clients × {plan.requests:,} leads (or {plan.time_limit:g} s) × {plan.rounds} rounds, "
         f"{plan.warmup} warm-up "
         f"leads per server, {plan.client} client"
+        + (
+            "; leadrouter also delivers every card to a realistic Slack stand-in (150–250 ms a "
+            "call, one post a second per channel), in the same process"
+            if plan.with_slack
+            else "; Slack not configured (cards wait in the outbox)"
+        )
     )
 
 
@@ -746,6 +798,11 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated: sqlite, postgresql (default both; --quick: sqlite)",
     )
     parser.add_argument(
+        "--with-slack",
+        action="store_true",
+        help="configure Slack: leadrouter delivers its cards to a realistic stand-in meanwhile",
+    )
+    parser.add_argument(
         "--pg-admin-url",
         default=os.environ.get("BENCH_POSTGRES_URL", DEFAULT_PG_ADMIN_URL),
         help="a PostgreSQL URL allowed to CREATE DATABASE (env BENCH_POSTGRES_URL)",
@@ -761,6 +818,7 @@ def main(argv: list[str] | None = None) -> int:
         client=args.client,
         time_limit=base.time_limit,
         rounds=args.rounds or base.rounds,
+        with_slack=args.with_slack,
     )
     if min(plan.rate, plan.duration, plan.concurrency, plan.requests, plan.rounds) <= 0:
         parser.error("rate, duration, concurrency, requests and rounds must be positive")

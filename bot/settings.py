@@ -51,12 +51,12 @@ class Settings(BaseSettings):
         "bursts', size unpublished)",
     )
     slack_workspace_rate: float = Field(
-        30.0,
+        50.0,
         alias="LEADROUTER_SLACK_WORKSPACE_RATE",
         description="chat.* calls per second for the whole workspace (Slack publishes none)",
     )
     slack_workers: int = Field(
-        16, alias="LEADROUTER_SLACK_WORKERS", description="Slack calls in flight at once"
+        32, alias="LEADROUTER_SLACK_WORKERS", description="Slack calls in flight at once"
     )
     log_level: str = Field("INFO", alias="LEADROUTER_LOG_LEVEL")
 
