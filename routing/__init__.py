@@ -1,9 +1,10 @@
 """The routing decision: which rep gets a lead, and why. Pure: no database, Slack or clock."""
 
 from routing.config import Priority, RoutingConfig, Rule
-from routing.engine import Decision, RoutingState, decide, exclusion_reason
+from routing.engine import Decision, decide, exclusion_reason
 from routing.lead import Lead
 from routing.loader import ConfigError, load_config
+from routing.state import RoutingState
 from routing.team import Pool, Rep, Strategy
 
 __all__ = [

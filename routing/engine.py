@@ -2,13 +2,13 @@
 
 Pure: everything that changes (who is away, open leads, rotation position, the time) is an
 argument, and the new rotation position is part of the returned Decision for the caller to
-persist in the same transaction as the assignment.
+persist in the same transaction as the assignment. What the database knows is a
+routing.state.RoutingState, documented field by field there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -16,29 +16,12 @@ from routing.config import Priority, RoutingConfig, Rule
 from routing.eligibility import Eligibility
 from routing.lead import Lead
 from routing.rule_index import rule_index
+from routing.state import RoutingState
 from routing.strategies import Rotation, pick
 from routing.team import Pool, Rep
 from routing.trace import Exclusion, Trace
 
 Outcome = Literal["assigned", "nurture", "triage"]
-
-
-@dataclass(frozen=True)
-class RoutingState:
-    """What the database knows right now, as the engine needs it.
-
-    rotation: pool id -> rep id -> credit (see routing.strategies); missing means 0.
-    open_leads: rep id -> leads assigned and not yet closed.
-    away: rep id -> end of their time away (None: until they say /back).
-    performance: rep id -> score for the top_performer strategy (higher is better).
-    exclude: reps who already had this lead (a re-route never goes back to them).
-    """
-
-    rotation: Mapping[str, Rotation] = field(default_factory=dict)
-    open_leads: Mapping[str, int] = field(default_factory=dict)
-    away: Mapping[str, datetime | None] = field(default_factory=dict)
-    performance: Mapping[str, float] = field(default_factory=dict)
-    exclude: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

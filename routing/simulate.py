@@ -30,8 +30,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from routing.config import RoutingConfig
-from routing.engine import Decision, RoutingState, decide
+from routing.engine import Decision, decide
 from routing.lead import LEAD_FIELDS, Lead
+from routing.state import RoutingState
 from routing.team import Strategy
 
 DEFAULT_HOLD = timedelta(days=2)
