@@ -10,6 +10,7 @@ import itertools
 import re
 from datetime import timedelta
 from enum import StrEnum
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -26,6 +27,7 @@ from routing.conditions import Condition, parse_condition
 from routing.durations import Duration
 from routing.field_mapping import FieldMapping
 from routing.normalize import website_domain
+from routing.rule_index import RuleIndex
 from routing.team import ID_PATTERN, Pool, Rep, TimeZoneName, WorkingHours
 
 DEFAULT_SLA = timedelta(minutes=30)
@@ -313,6 +315,16 @@ class RoutingConfig(BaseModel):
         need("escalation policy", self.escalation, self.escalation_policies, "escalation")
         if errors:
             raise ReferenceErrors(errors)
+
+    @cached_property
+    def rule_index(self) -> RuleIndex:
+        """The index that finds the first matching rule (routing.rule_index), built on first use.
+
+        Pydantic leaves cached properties alone on frozen models: the value is kept in the
+        instance's __dict__, outside the fields (not validated, dumped or compared). Build a
+        changed config with model_validate, never model_copy(update=...): a copy carries the
+        cache along, and would index the old rules."""
+        return RuleIndex(self.rules)
 
     def manager_slack_ids(self) -> list[str]:
         """Everyone who manages: `managers:`, pool managers and rep managers, as Slack ids."""

@@ -15,7 +15,6 @@ from typing import Literal
 from routing.config import Priority, RoutingConfig, Rule
 from routing.eligibility import Eligibility
 from routing.lead import Lead
-from routing.rule_index import rule_index
 from routing.state import RoutingState
 from routing.strategies import Rotation, pick
 from routing.team import Pool, Rep
@@ -54,7 +53,7 @@ class Decision:
 def first_matching_rule(lead: Lead, config: RoutingConfig) -> Rule | None:
     """The first rule in `config.rules` whose `when` matches (routing.rule_index skips the
     rules that certainly do not)."""
-    return rule_index(config).first_match(lead)
+    return config.rule_index.first_match(lead)
 
 
 def decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime) -> Decision:

@@ -11,12 +11,12 @@ A pinning test only rules a rule out if the plain loop would reach that test and
 without raising first; tests that can raise (an `in`/`not_in` on a custom field, which may hold
 a list) stop the collection of pins for that rule.
 
-Indexes are built once per config (configs are frozen) and dropped with it.
+A config builds its index once, on first use, and keeps it (`RoutingConfig.rule_index`, a
+cached property: configs are frozen, so the rules it indexes never change under it).
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from routing.conditions import All, Condition, FieldTest, Predicate, compile_con
 from routing.lead import Lead
 
 if TYPE_CHECKING:
-    from routing.config import RoutingConfig, Rule
+    from routing.config import Rule
 
 # More pinned fields narrow further, but each costs a lookup per lead.
 MAX_INDEXED_FIELDS = 6
@@ -146,24 +146,3 @@ def _hashable(value: Any) -> bool:
     except TypeError:
         return False
     return True
-
-
-# id(config) -> (weak reference to it, its index); frozen configs cannot carry the cache, and
-# they are unhashable (dict fields), so a WeakKeyDictionary cannot hold them either.
-_INDEXES: dict[int, tuple[weakref.ref[RoutingConfig], RuleIndex]] = {}
-
-
-def rule_index(config: RoutingConfig) -> RuleIndex:
-    entry = _INDEXES.get(id(config))
-    if entry is not None and entry[0]() is config:
-        return entry[1]
-    index = RuleIndex(config.rules)
-    key = id(config)
-    _INDEXES[key] = (weakref.ref(config, lambda _ref: _forget(key, _ref)), index)
-    return index
-
-
-def _forget(key: int, ref: weakref.ref[Any]) -> None:
-    entry = _INDEXES.get(key)
-    if entry is not None and entry[0] is ref:
-        del _INDEXES[key]

@@ -346,6 +346,21 @@ def test_a_rule_ruled_out_by_country_before_a_raising_test_is_skipped_as_before(
     assert first_matching_rule(item, config) == plain_first_rule(item, config) == config.rules[1]
 
 
+def test_a_config_builds_its_rule_index_once_and_stays_frozen_and_comparable() -> None:
+    config = _rules_config([{"country": "FR"}, None])
+    twin = _rules_config([{"country": "FR"}, None])
+
+    index = config.rule_index
+    assert first_matching_rule(Lead(country="FR"), config) == config.rules[0]
+    assert config.rule_index is index, "built once, on first use, and kept"
+    assert index.rules == config.rules
+    assert twin.rule_index is not index, "each config has its own"
+    assert config == twin, "the cache is not a field: equal configs stay equal"
+    assert "rule_index" not in config.model_dump()
+    with pytest.raises(ValueError):
+        config.rules = ()  # type: ignore[misc]
+
+
 # --- eligibility ------------------------------------------------------------------------------
 
 ZONES = ["UTC", "Europe/Paris", "America/New_York", "Australia/Lord_Howe", "Asia/Kathmandu"]
