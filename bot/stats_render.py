@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
-from bot.slack.cards import lead_title, span
+from bot.slack.cards import lead_title
 from bot.slack.mrkdwn import escape, fit
 from routing import RoutingConfig
+from routing.durations import format_elapsed
 from storage.analytics import STEPS, Outcomes, PoolFairness, Report, Speed
 
 BAR_WIDTH = 10
@@ -28,7 +29,7 @@ Table = tuple[str, list[str], list[list[str]]]
 
 
 def seconds(value: float | None) -> str:
-    return DASH if value is None else span(timedelta(seconds=value))
+    return DASH if value is None else format_elapsed(timedelta(seconds=value))
 
 
 def percent(value: float | None) -> str:
@@ -258,7 +259,7 @@ def blocks(
         lines = []
         for lead in report.oldest_unclaimed:
             title = escape(lead_title(lead, 80))
-            age = span(report.until - lead.created_at)
+            age = format_elapsed(report.until - lead.created_at)
             link = (links or {}).get(lead.id or 0)
             lines.append(f"• <{link}|{title}> · {age}" if link else f"• {title} · {age}")
         out.append(

@@ -1,4 +1,10 @@
-"""Durations as people write them in config: '90s', '5m', '2h', '1d', '1h30m'."""
+"""Durations, read and written.
+
+- parse_duration / format_duration: the config notation ('90s', '5m', '2h', '1d', '1h30m'),
+  each the inverse of the other (an SLA, a ladder step, `--hold`);
+- format_elapsed: how long something took or how long ago it was, for people to read on a
+  card, in the stats or in a reason ('45s', '2m 05s', '3h 07m', '2d 4h').
+"""
 
 from __future__ import annotations
 
@@ -36,6 +42,22 @@ def format_duration(delta: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
+
+
+def format_elapsed(delta: timedelta) -> str:
+    """How long, to the second under an hour, to the minute under two days, then days and hours:
+    '45s', '2m 05s', '3h 07m', '2d 4h'. A negative span reads as '0s' (a clock a little behind).
+    The one formatter for "claimed in …", "… ago", "overdue by …" and the stats' medians."""
+    seconds = max(int(delta.total_seconds()), 0)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m {seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours}h {minutes:02d}m"
+    return f"{hours // 24}d {hours % 24}h"
 
 
 Duration = Annotated[

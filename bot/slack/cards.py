@@ -15,7 +15,7 @@ from typing import Any
 from bot.slack.ids import Action, LeadRef
 from bot.slack.mrkdwn import escape, escaped, fit, truncate
 from routing import RoutingConfig, rulebook
-from routing.durations import format_duration
+from routing.durations import format_duration, format_elapsed
 from storage.models import Event, LeadRow, LeadState
 
 MESSAGE_LIMIT = 1200  # characters of the form's message shown on the card, before escaping
@@ -41,17 +41,9 @@ def slack_time(moment: datetime, fmt: str = "{time}") -> str:
     return f"<!date^{int(moment.timestamp())}^{fmt}|{moment:%H:%M} UTC>"
 
 
-def span(delta: timedelta) -> str:
-    seconds = max(int(delta.total_seconds()), 0)
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, seconds = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m {seconds:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours}h {minutes:02d}m"
-    return f"{hours // 24}d {hours % 24}h"
+# How long / how long ago: one formatter, routing.durations.format_elapsed (kept by this name
+# for the cards' callers).
+span = format_elapsed
 
 
 def mention(config: RoutingConfig, rep_id: str | None) -> str:
