@@ -8,7 +8,6 @@ would give to someone else.
 from __future__ import annotations
 
 import csv
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from typing import NoReturn
 import typer
 
 import routing.simulate as simulation
+from bot.stats_render import text_table
 from routing import ConfigError, RoutingConfig, load_config
 from routing.durations import format_duration, parse_duration
 from routing.simulate import LeadsFileError, Move, SimulatedLead, SimulationReport
@@ -258,25 +258,6 @@ def _clip(text: str | None, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _width(text: str) -> int:
-    """Columns a terminal uses: wide (CJK) characters take two, combining marks none."""
-    return sum(
-        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
-        for ch in text
-    )
-
-
 def _table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str) -> list[str]:
-    """Aligned plain-text columns, two spaces apart; `align` has 'l' or 'r' per column."""
-    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
-
-    def line(row: list[str]) -> str:
-        parts = []
-        for i, cell in enumerate(row):
-            pad = " " * (widths[i] - _width(cell))
-            last = i == len(row) - 1
-            parts.append(pad + cell if align[i] == "r" else cell + ("" if last else pad))
-        return "  " + "  ".join(parts).rstrip()
-
-    return [line(row) for row in cells]
+    """The shared text table (bot.stats_render.text_table), indented two spaces."""
+    return ["  " + line for line in text_table(headers, rows, align).split("\n")]

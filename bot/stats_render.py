@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -172,14 +173,36 @@ def sections(report: Report, config: RoutingConfig, *, compact: bool = False) ->
     return [t for t in tables if t[2]]
 
 
-def text_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(header, widths, strict=False)).rstrip()]
-    lines += [
-        "  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)).rstrip()
-        for row in rows
-    ]
-    return "\n".join(lines)
+def display_width(text: str) -> int:
+    """Columns a terminal (or Slack's code block) uses: wide (CJK) characters take two,
+    combining marks none."""
+    return sum(
+        0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        for ch in text
+    )
+
+
+def text_table(header: Sequence[object], rows: Sequence[Sequence[object]], align: str = "") -> str:
+    """Aligned plain-text columns, two spaces apart, measured by display_width so a name in
+    Chinese or Japanese does not push its row out of line. `align` has 'l' or 'r' per column
+    (default: all left). Lines carry no trailing spaces.
+
+    The one table renderer: `leadrouter stats`, /routing-stats, `leadrouter simulate` and the
+    demo all draw with it."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    if any(len(row) != len(header) for row in cells):
+        raise ValueError("every row needs one cell per column")
+    widths = [max(display_width(row[i]) for row in cells) for i in range(len(header))]
+    sides = align.ljust(len(header), "l")
+
+    def line(row: list[str]) -> str:
+        parts = []
+        for cell, width, side in zip(row, widths, sides, strict=False):
+            pad = " " * (width - display_width(cell))
+            parts.append(pad + cell if side == "r" else cell + pad)
+        return "  ".join(parts).rstrip()
+
+    return "\n".join(line(row) for row in cells)
 
 
 def _period(report: Report) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
@@ -209,3 +210,32 @@ def test_leadrouter_stats_says_to_upgrade_a_database_without_tables(tmp_path):
     assert "Traceback" not in no_tables.output
     assert no_file.exit_code == 2 and f"no database at {missing}" in no_file.output
     assert not missing.exists(), "asking for stats must not create an empty database"
+
+
+def _column_starts(line: str) -> list[int]:
+    """Where each cell starts, in terminal columns (cells are 2+ spaces apart)."""
+    return [
+        stats_render.display_width(line[: m.start()]) for m in re.finditer(r"\S+(?: \S+)*", line)
+    ]
+
+
+def test_a_chinese_name_and_a_combining_accent_keep_the_columns_in_line():
+    config = team(
+        {
+            "chloe: {slack_id: U0CHLOE, name: Chloé}": "chloe: {slack_id: U0CHLOE, name: 王秀英}",
+            "dev: {slack_id: U0DEV, name: Dev}": "dev: {slack_id: U0DEV, name: Zoe\u0308}",
+        }
+    )
+    speeds = {
+        "ana": Speed(3, 100.0, 200.0),
+        "chloe": Speed(12, 65.0, 3600.0),
+        "dev": Speed(1, 5.0, 5.0),
+    }
+    report = Report(since=NOW - timedelta(days=7), until=NOW, pool=None, claim_by_rep=speeds)
+
+    text = stats_render.terminal(report, config)
+
+    table = text.split("Time to claim by rep\n")[1].split("\n\n")[0].splitlines()
+    assert [line.split("  ")[0] for line in table] == ["rep", "Ana", "王秀英", "Zoe\u0308"]
+    assert len({tuple(_column_starts(line)) for line in table}) == 1, "\n".join(table)
+    assert _column_starts(table[0]) == [0, 8, 15, 23], "王秀英 is 6 columns wide"
