@@ -20,7 +20,8 @@ import routing.simulate as simulation
 from bot.stats_render import text_table
 from routing import ConfigError, RoutingConfig, load_config
 from routing.durations import format_duration, parse_duration
-from routing.simulate import LeadsFileError, Move, SimulatedLead, SimulationReport
+from routing.leads_csv import LeadsFileError, read_leads_csv
+from routing.simulate import Move, SimulatedLead, SimulationReport
 
 CSV_COLUMNS = ("received_at", "email", "company", "rule", "pool", "owner", "outcome", "reason")
 BAR_WIDTH = 16
@@ -56,7 +57,7 @@ def simulate(
     routing = _load(config)
     alternative = _load(other) if other is not None else None
     try:
-        leads_file = simulation.read_leads_csv(leads)
+        leads_file = read_leads_csv(leads)
     except LeadsFileError as exc:
         _fail([f"error: {e}" for e in exc.errors])
     if leads_file.errors:

@@ -10,8 +10,9 @@ import pytest
 
 from routing import load_config
 from routing.config import Requirement
+from routing.leads_csv import read_leads_csv
 from routing.normalize import language_code
-from routing.simulate import VIA_ACCOUNT, SimulationReport, read_leads_csv, simulate
+from routing.simulate import VIA_ACCOUNT, SimulationReport, simulate
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

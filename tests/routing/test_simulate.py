@@ -13,15 +13,9 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from routing import Lead
+from routing.leads_csv import LeadsFileError, parse_leads_csv
 from routing.loader import parse_config
-from routing.simulate import (
-    NO_RULE,
-    VIA_ACCOUNT,
-    LeadsFileError,
-    compare,
-    parse_leads_csv,
-    simulate,
-)
+from routing.simulate import NO_RULE, VIA_ACCOUNT, compare, simulate
 
 MONDAY = datetime(2025, 3, 3, 10, 0, tzinfo=UTC)
 
