@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from storage.db import read_only, transaction
+from storage.db import read_only
 from storage.models import SlackMessage
 
 
@@ -44,8 +44,7 @@ def channel_of(engine: Engine, *, target: str | None = None, rep: str | None = N
         return session.exec(query.limit(1)).first()
 
 
-def record(
-    engine: Engine,
+def copy(
     lead_id: int,
     channel: str,
     ts: str,
@@ -53,16 +52,8 @@ def record(
     rep: str | None,
     now: datetime,
     target: str | None = None,
-) -> None:
-    with transaction(engine) as session:
-        session.add(
-            SlackMessage(
-                lead_id=lead_id,
-                channel=channel,
-                ts=ts,
-                target=target,
-                kind=kind,
-                rep=rep,
-                posted_at=now,
-            )
-        )
+) -> SlackMessage:
+    """The row of one posted copy, for the transaction that records the post as delivered."""
+    return SlackMessage(
+        lead_id=lead_id, channel=channel, ts=ts, target=target, kind=kind, rep=rep, posted_at=now
+    )

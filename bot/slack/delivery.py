@@ -29,6 +29,7 @@ import os
 import socket
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,7 +44,7 @@ from bot.slack.pacing import Pacer
 from storage import card_copies, lifecycle, outbox, queries
 from storage.db import read_only, transaction
 from storage.lifecycle import Refused
-from storage.models import LeadRow, OutboxMessage
+from storage.models import LeadRow, OutboxMessage, SlackMessage
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,16 @@ def process_id() -> str:
 
 class Delivered(Exception):
     """Raised inside a delivery to say: nothing more to do for this message."""
+
+
+@dataclass
+class Done:
+    """How a message was delivered: a note for the outbox row, and the card copy it posted,
+    recorded with it in one transaction (a crash before that commit leaves the message in
+    doubt, and its card is looked for before it is posted again)."""
+
+    note: str | None = None
+    copy: SlackMessage | None = None
 
 
 class RetryLater(Exception):
@@ -140,9 +151,9 @@ class Delivery:
             return
         metrics = self.runtime.metrics
         assert message.id is not None
-        note = None
+        done = Done()
         try:
-            note = self._deliver(message)
+            done = self._deliver(message) or done
         except Delivered:
             pass
         except RetryLater as later:
@@ -158,7 +169,9 @@ class Delivery:
             self._failed(message, exc)
             return
         with transaction(self.runtime.engine) as session:
-            outbox.mark_sent(session, message.id, self.runtime.now(), note)
+            if done.copy is not None:
+                session.add(done.copy)
+            outbox.mark_sent(session, message.id, self.runtime.now(), done.note)
         metrics.notifications.labels(message.kind, "sent").inc()
 
     def _failed(self, message: OutboxMessage, exc: Exception) -> None:
@@ -211,12 +224,12 @@ class Delivery:
         with transaction(self.runtime.engine) as session:
             outbox.mark_retry(session, message.id, self.runtime.now(), reason, attempt=False)
 
-    def _deliver(self, message: OutboxMessage) -> str | None:
+    def _deliver(self, message: OutboxMessage) -> Done | None:
         kind = outbox.Kind(message.kind)
         if kind is outbox.Kind.post_card:
             return self._post_card(message)
         if kind is outbox.Kind.update_cards:
-            return self._update_cards(message)
+            return Done(self._update_cards(message))
         if kind is outbox.Kind.notify:
             self._notify(message)
         elif kind is outbox.Kind.alert:
@@ -328,34 +341,31 @@ class Delivery:
         lead, history = found
         return lead, render_card(lead, self.runtime.config, self.runtime.now(), history)
 
-    def _post_card(self, message: OutboxMessage) -> str | None:
+    def _post_card(self, message: OutboxMessage) -> Done | None:
         assert message.lead_id is not None
         target = message.target or "triage"
         if target.startswith("dm:"):
-            self._post_dm(message, target[3:])
-        elif target.startswith("person:"):  # a manager: a rep id, or a Slack id for non-reps
+            return self._post_dm(message, target[3:])
+        if target.startswith("person:"):  # a manager: a rep id, or a Slack id for non-reps
             person = target[7:]
             if person in self.runtime.config.reps:
-                self._post_dm(message, person)
-            else:
-                self._post_to_channel(message, person, "person")
-        elif target.startswith("channel:"):
+                return self._post_dm(message, person)
+            return self._post_to_channel(message, person, "person")
+        if target.startswith("channel:"):
             return self._post_to_channel(message, target[8:], "channel")
-        else:
-            self._post_to_triage(message, None)
-        return None
+        return self._post_to_triage(message, None)
 
-    def _post_dm(self, message: OutboxMessage, rep_id: str) -> None:
+    def _post_dm(self, message: OutboxMessage, rep_id: str) -> Done | None:
         assert message.lead_id is not None
         lead_id = message.lead_id
         rep = self.runtime.config.reps.get(rep_id)
         if rep is None or not self.reachable(rep.slack_id):
             self._unreachable(lead_id, rep_id)
-            return
+            return None
         if card_copies.exists(self.runtime.engine, lead_id, kind="dm", rep=rep_id):
-            return
-        if self._adopt(message, rep.slack_id, "dm", rep_id):
-            return
+            return None
+        if adopted := self._adopt(message, rep.slack_id, "dm", rep_id):
+            return adopted
         _lead, card = self._card(lead_id)
         try:
             posted = self._post(message, rep.slack_id, card)
@@ -365,19 +375,19 @@ class Delivery:
             if kind is Handling.unreachable_user or inactive:
                 self._users[rep.slack_id] = (time.monotonic(), False)
                 self._unreachable(lead_id, rep_id)
-                return
+                return None
             raise
-        self._record(message, posted, card, "dm", rep_id)
+        return self._posted(message, posted, card, "dm", rep_id)
 
-    def _post_to_channel(self, message: OutboxMessage, channel: str, kind: str) -> str | None:
+    def _post_to_channel(self, message: OutboxMessage, channel: str, kind: str) -> Done | None:
         assert message.lead_id is not None
         lead_id = message.lead_id
         if card_copies.exists(self.runtime.engine, lead_id, target=channel):
             return None
         if kind == "channel" and self._flooded(message, channel):
-            return "summarised: the channel was flooded"
-        if self._adopt(message, channel, kind, None, channel):
-            return None
+            return Done("summarised: the channel was flooded")
+        if adopted := self._adopt(message, channel, kind, None, channel):
+            return adopted
         _lead, card = self._card(lead_id)
         try:
             posted = self._post(message, channel, card)
@@ -385,22 +395,20 @@ class Delivery:
             if handling(exc) is not Handling.missing_channel or kind == "triage":
                 raise
             where = f"<#{channel}>" if channel[:1] in "CG" else channel  # an id, or a #name
-            self._post_to_triage(message, f"could not post to {where}: {error_code(exc)}")
-            return None
-        self._record(message, posted, card, kind, None, channel)
-        return None
+            return self._post_to_triage(message, f"could not post to {where}: {error_code(exc)}")
+        return self._posted(message, posted, card, kind, None, channel)
 
-    def _post_to_triage(self, message: OutboxMessage, why: str | None) -> None:
+    def _post_to_triage(self, message: OutboxMessage, why: str | None) -> Done | None:
         assert message.lead_id is not None
         channel = self.runtime.config.triage.channel
         if channel is None:
             log.warning(
                 "lead %s needs triage but routing.yml sets no triage.channel", message.lead_id
             )
-            return
+            return None
         if why:
             self._tell_triage(f"⚠️ Lead {message.lead_id}: {why}")
-        self._post_to_channel(message, channel, "triage")
+        return self._post_to_channel(message, channel, "triage")
 
     def _post(self, message: OutboxMessage, channel: str, card: Card) -> Any:
         """chat.postMessage of a card, carrying the metadata that finds it again; a card Slack
@@ -445,29 +453,26 @@ class Delivery:
         kind: str,
         rep: str | None,
         target: str | None = None,
-    ) -> bool:
+    ) -> Done | None:
         """A message in doubt: is its card already in the conversation? Then record it (and
         bring it up to date) instead of posting a second one."""
         if not message.in_doubt or message.lead_id is None:
-            return False
+            return None
         conversation = self._conversation_id(channel, kind, rep)
         if conversation is None:
             log.warning("lead %s: cannot look in %s before posting again", message.lead_id, channel)
-            return False
+            return None
         found = post_once.find_posted(
             self._call, conversation, message.lead_id, message.target or "triage",
             message.created_at,
         )  # fmt: skip
         if found is None:
-            return False
+            return None
         log.info("lead %s: its card was already in %s; not posted again", message.lead_id, channel)
-        now = self.runtime.now()
-        card_copies.record(
-            self.runtime.engine, message.lead_id, found[0], found[1], kind, rep, now, target
-        )
         _lead, card = self._card(message.lead_id)
         self._update(found[0], found[1], card)
-        return True
+        now = self.runtime.now()
+        return Done(copy=card_copies.copy(message.lead_id, *found, kind, rep, now, target))
 
     def _conversation_id(self, channel: str, kind: str, rep: str | None) -> str | None:
         """The id conversations.history takes: a channel id as is; a DM's from an earlier
@@ -481,7 +486,7 @@ class Delivery:
             return self._call("conversations.open", users=channel)["channel"]["id"]
         return None
 
-    def _record(
+    def _posted(
         self,
         message: OutboxMessage,
         posted: Any,
@@ -489,18 +494,16 @@ class Delivery:
         kind: str,
         rep: str | None,
         target: str | None = None,
-    ) -> None:
-        """Keep where the card went; if the lead changed while it was being posted (an update
-        found no copy to edit yet), edit it to the latest state at once."""
+    ) -> Done:
+        """Where the card went, to be recorded; if the lead changed while it was being posted
+        (an update found no copy to edit yet), edit it to the latest state at once."""
         assert message.lead_id is not None
         channel, ts = posted["channel"], posted["ts"]
-        now = self.runtime.now()
-        card_copies.record(
-            self.runtime.engine, message.lead_id, channel, ts, kind, rep, now, target
-        )
         _lead, latest = self._card(message.lead_id)
         if latest.blocks != card.blocks:
             self._update(channel, ts, latest)
+        now = self.runtime.now()
+        return Done(copy=card_copies.copy(message.lead_id, channel, ts, kind, rep, now, target))
 
     def _flooded(self, message: OutboxMessage, channel: str) -> bool:
         """More cards wait for this pool channel than Slack takes in a minute: tell the
