@@ -163,8 +163,9 @@ def _fairness_table(report: SimulationReport, config: RoutingConfig) -> list[str
             [pool.pool, strategy, pool.leads, figure, name(pool.busiest), name(pool.quietest)]
         )
     return [
-        "Fairness (busiest member's leads ÷ quietest's, per unit of weight in weighted pools; "
-        "1.00 = even; time off, hours and capacity raise it)",
+        "Fairness (largest ÷ smallest share of the pool's leads against each member's due: "
+        "their weight in weighted pools × the share of the leads they could take; 1.00 = even; "
+        "the same figure as /routing-stats)",
         *_table(["pool", "strategy", "leads", "fairness", "busiest", "quietest"], rows, "llrrll"),
     ]
 

@@ -17,7 +17,6 @@ The simulator takes leads; routing.leads_csv reads them from a CSV.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from datetime import datetime, timedelta
 
 from routing.config import RoutingConfig
 from routing.engine import Decision, decide
+from routing.fairness import pool_fairness
 from routing.lead import Lead
 from routing.state import RoutingState
 from routing.team import Strategy
@@ -76,21 +76,23 @@ class RepCount:
 
 @dataclass(frozen=True)
 class PoolFairness:
-    """How evenly a pool shared its leads: busiest member's count over the quietest's.
+    """How evenly a pool shared its leads: routing.fairness's figure, the one /routing-stats
+    shows for the live history.
 
-    Counts are divided by each member's weight in weighted pools, so a weight-2 rep with twice
-    the leads of a weight-1 rep is perfectly fair. 1.0 means even; 1.5 means the busiest got
-    half as many again as the quietest; inf means a member got none. Members who could take
-    none of the pool's leads (inactive, on time off throughout) are left out. Time off, working
-    hours and capacity legitimately push the figure above 1: compare `available` per rep.
+    Each member is meant a share in proportion to their weight (in weighted pools) and to the
+    fraction of the pool's leads they could have taken (`available` per rep), so a weight-2 rep
+    with twice the leads, or a rep on time off for half the leads with half as many, is fair.
+    1.0 means even; 1.5 means the busiest got half as much again, for their due, as the
+    quietest; inf means a member who could take leads got none. Members who could take none of
+    the pool's leads (inactive, on time off throughout) are meant nothing and left out.
     """
 
     pool: str
     strategy: Strategy
     leads: int
     ratio: float | None  # None when the pool got no leads
-    busiest: str | None
-    quietest: str | None
+    busiest: str | None  # most over their due
+    quietest: str | None  # most under their due
 
 
 @dataclass(frozen=True)
@@ -223,20 +225,14 @@ def _fairness(
     counts: Counter[str],
     available: Counter[str],
 ) -> PoolFairness:
+    """routing.fairness's figure, a member's availability being the fraction of the pool's
+    leads they could have taken."""
     pool = config.pools[pool_id]
-    members = [m for m in pool.members if config.reps[m].active and available[m] > 0]
-    if not total or not members:
-        return PoolFairness(pool_id, pool.strategy, total, None, None, None)
-    weighted = pool.strategy is Strategy.weighted
-
-    def per_weight(member: str) -> float:
-        return counts[member] / (config.reps[member].weight if weighted else 1)
-
-    busiest = max(members, key=per_weight)
-    quietest = min(reversed(members), key=per_weight)  # on a tie, not the busiest
-    low = per_weight(quietest)
-    ratio = per_weight(busiest) / low if low else math.inf
-    return PoolFairness(pool_id, pool.strategy, total, ratio, busiest, quietest)
+    could_take = {m: available[m] / total for m in pool.members} if total else {}
+    fairness = pool_fairness(pool, config.reps, counts, could_take)
+    return PoolFairness(
+        pool_id, pool.strategy, total, fairness.figure, fairness.busiest, fairness.quietest
+    )
 
 
 @dataclass(frozen=True)

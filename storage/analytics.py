@@ -22,10 +22,11 @@ Who gets the credit when a lead changed hands:
 Volume splits the period's leads by how they were first handled: routed, nurture, or triage
 (nobody could take it on arrival); a lead routed and later passed into triage counts as routed.
 A pool's report has no nurture or triage: those leads have no pool.
-Time away is credited in fairness: a rep's intended share is their weight (1 unless the pool is
-weighted) times the fraction of the period they were available, normalised over the pool, so a
-week off does not read as unfair routing. The fairness figure is the largest over the smallest
-normalised share (share / intended) among reps meant to get at least 1%: 1.0 is perfectly fair.
+Fairness is routing.fairness's figure, the one `leadrouter simulate` shows too: a rep's intended
+share is their weight (1 unless the pool is weighted) times the fraction of the period they were
+not /away, normalised over the pool, so a week off does not read as unfair routing; the figure
+is the largest over the smallest normalised share (share / intended) among reps meant at least
+1%: 1.0 is perfectly fair.
 Medians are the middle value (the mean of the two middle ones for an even count); p90 is linear
 interpolation between closest ranks (numpy's default). Win rate is won / closed, closed being
 won + lost + disqualified, the same measure the top_performer strategy ranks by.
@@ -44,7 +45,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Float, Text, case, cas
 from sqlmodel import col, select
 
 from routing import RoutingConfig
-from routing.team import Strategy
+from routing.fairness import RepShare, pool_fairness
 from storage.db import read_only
 from storage.models import (
     CLOSED_STATES,
@@ -85,24 +86,11 @@ class Speed:
 
 
 @dataclass(frozen=True)
-class RepShare:
-    rep: str
-    offers: int
-    share: float  # of the pool's offers
-    intended: float  # what the strategy meant to give, with time away taken into account
-    available: float  # fraction of the period the rep was not away
-
-    @property
-    def ratio(self) -> float | None:
-        return self.share / self.intended if self.intended else None
-
-
-@dataclass(frozen=True)
 class PoolFairness:
     pool: str
     strategy: str
     reps: list[RepShare]
-    figure: float | None  # largest / smallest normalised share; 1.0 is perfectly fair
+    figure: float | None  # routing.fairness: largest / smallest normalised share; 1.0 is fair
 
     @property
     def offers(self) -> int:
@@ -514,6 +502,8 @@ def _parse_time(text: object) -> datetime | None:
 def _fairness(
     config: RoutingConfig, offers: Iterable[tuple], available: dict[str, float], only: str | None
 ) -> list[PoolFairness]:
+    """Each pool's shares and figure, by routing.fairness (time away credited); pools offered
+    nothing in the period are left out."""
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for pool, owner, count in offers:
         if owner:
@@ -522,29 +512,10 @@ def _fairness(
     for pool_id, pool in config.pools.items():
         if only and pool_id != only:
             continue
-        members = [m for m in pool.members if config.reps[m].active]
-        got = {m: counts.get(pool_id, {}).get(m, 0) for m in members}
-        total = sum(got.values())
-        if total == 0:
+        fairness = pool_fairness(pool, config.reps, counts.get(pool_id, {}), available)
+        if fairness.offers == 0:
             continue
-        weighted = pool.strategy is Strategy.weighted
-        intent = {
-            m: (config.reps[m].weight if weighted else 1) * available.get(m, 1.0) for m in members
-        }
-        intent_total = sum(intent.values())
-        shares = [
-            RepShare(
-                rep=m,
-                offers=got[m],
-                share=got[m] / total,
-                intended=intent[m] / intent_total if intent_total else 0.0,
-                available=available.get(m, 1.0),
-            )
-            for m in members
-        ]
-        ratios = [s.ratio for s in shares if s.ratio is not None and s.intended >= 0.01]
-        figure = None
-        if ratios:
-            figure = float("inf") if min(ratios) == 0 else max(ratios) / min(ratios)
-        result.append(PoolFairness(pool_id, pool.strategy.value, shares, figure))
+        result.append(
+            PoolFairness(pool_id, pool.strategy.value, list(fairness.reps), fairness.figure)
+        )
     return result
