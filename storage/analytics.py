@@ -42,7 +42,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Float, Text, case, cast, extract, func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from routing import RoutingConfig
 from routing.fairness import RepShare, pool_fairness
@@ -161,7 +161,99 @@ def build_report(
     until: datetime,
     pool: str | None = None,
 ) -> Report:
-    """Every figure of the report, read in one transaction.
+    """Every figure of the report, read in one transaction: one function per figure below,
+    volume, speed and outcomes sharing one read of the period's leads (the cohort)."""
+    scope = Scope(since, until, pool)
+    with read_only(engine) as session:
+        cohort = read_cohort(session, scope)
+        volume = volume_of(session, scope, cohort)
+        speed = speed_to_lead(cohort)
+        outcomes, outcomes_by_rule, outcomes_by_pool = outcomes_of(cohort)
+        unclaimed = unclaimed_now(session, scope)
+        oldest = oldest_unclaimed(session, scope)
+        escalations, escalations_by_pool, escalations_by_rep = escalations_of(session, scope)
+        fairness = fairness_of(session, config, scope)
+    return Report(
+        since=since,
+        until=until,
+        pool=pool,
+        received=volume.received,
+        routed=volume.routed,
+        nurture=volume.nurture,
+        triage=volume.triage,
+        unclaimed_now=unclaimed,
+        oldest_unclaimed=oldest,
+        claim=speed.claim,
+        contact=speed.contact,
+        within_sla=speed.within_sla,
+        claim_by_rule=speed.claim_by_rule,
+        claim_by_pool=speed.claim_by_pool,
+        claim_by_rep=speed.claim_by_rep,
+        contact_by_rule=speed.contact_by_rule,
+        contact_by_pool=speed.contact_by_pool,
+        contact_by_rep=speed.contact_by_rep,
+        fairness=fairness,
+        escalations=escalations,
+        escalations_by_pool=escalations_by_pool,
+        escalations_by_rep=escalations_by_rep,
+        outcomes=outcomes,
+        outcomes_by_rule=outcomes_by_rule,
+        outcomes_by_pool=outcomes_by_pool,
+    )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: the leads that arrived in [since, until], of `pool` if given."""
+
+    since: datetime
+    until: datetime
+    pool: str | None = None
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The period's leads, as volume, speed and outcomes read them (see read_cohort).
+
+    groups: (rule, pool, claimer, state, contacted?, leads, waits, reaches, within SLA) for
+    leads never reassigned, waits and reaches as comma-joined seconds (whoever claimed such a
+    lead also made its first contact).
+    moved_leads: (id, rule, pool, state, contacted?, sla) of reassigned leads, and
+    moved_events: (lead id, event id, kind, owner, seconds since arrival) of their claims and
+    contacts: the first of each counts, for whoever made it."""
+
+    groups: list[tuple]
+    moved_leads: list[tuple]
+    moved_events: list[tuple]
+
+    @property
+    def received(self) -> int:
+        return sum(group[5] for group in self.groups) + len(self.moved_leads)
+
+
+@dataclass(frozen=True)
+class Volume:
+    received: int
+    routed: int
+    nurture: int
+    triage: int
+
+
+@dataclass(frozen=True)
+class SpeedToLead:
+    claim: Speed
+    contact: Speed
+    within_sla: float | None
+    claim_by_rule: dict[str, Speed]
+    claim_by_pool: dict[str, Speed]
+    claim_by_rep: dict[str, Speed]
+    contact_by_rule: dict[str, Speed]
+    contact_by_pool: dict[str, Speed]
+    contact_by_rep: dict[str, Speed]
+
+
+def read_cohort(session: Session, scope: Scope) -> Cohort:
+    """The period's leads in one pass of the database.
 
     The leads table carries each lead's current claim and its first contact (a reassignment
     clears the claim, never the contact). So for leads that were never reassigned the database
@@ -170,126 +262,264 @@ def build_report(
     re-read from the event log, to credit the first claim and the first contact as the module
     says. Durations are computed by the database: no million datetimes cross into Python.
     """
-    report = Report(since=since, until=until, pool=pool)
-    with read_only(engine) as session:
-        db = session.connection()
-        postgres = db.dialect.name == "postgresql"
-        cohort = [LeadRow.created_at >= since, LeadRow.created_at <= until]
-        if pool:
-            cohort.append(LeadRow.pool == pool)
-        moved = col(LeadRow.id).in_(
-            select(Event.lead_id)
-            .where(Event.kind == "reassigned", Event.at >= since, Event.at <= until)
-            .where(col(Event.lead_id).is_not(None))
+    db = session.connection()
+    since, until, pool = scope.since, scope.until, scope.pool
+    postgres = db.dialect.name == "postgresql"
+    cohort = [LeadRow.created_at >= since, LeadRow.created_at <= until]
+    if pool:
+        cohort.append(LeadRow.pool == pool)
+    moved = col(LeadRow.id).in_(
+        select(Event.lead_id)
+        .where(Event.kind == "reassigned", Event.at >= since, Event.at <= until)
+        .where(col(Event.lead_id).is_not(None))
+    )
+    each = (
+        select(
+            LeadRow.rule,
+            LeadRow.pool,
+            LeadRow.claimed_by,
+            LeadRow.state,
+            col(LeadRow.contacted_at).is_not(None).label("reached"),
+            LeadRow.sla_seconds,
+            _seconds(db, LeadRow.claimed_at, LeadRow.created_at).label("wait"),
+            _seconds(db, LeadRow.contacted_at, LeadRow.created_at).label("reach"),
         )
-        each = (
-            select(
-                LeadRow.rule,
-                LeadRow.pool,
-                LeadRow.claimed_by,
-                LeadRow.state,
-                col(LeadRow.contacted_at).is_not(None).label("reached"),
-                LeadRow.sla_seconds,
-                _seconds(db, LeadRow.claimed_at, LeadRow.created_at).label("wait"),
-                _seconds(db, LeadRow.contacted_at, LeadRow.created_at).label("reach"),
-            )
-            .where(*cohort)
-            .where(~moved)
-            .subquery()
+        .where(*cohort)
+        .where(~moved)
+        .subquery()
+    )
+    keys = (each.c.rule, each.c.pool, each.c.claimed_by, each.c.state, each.c.reached)
+    if postgres:
+        # PostgreSQL guesses tens of thousands of groups (there are hundreds) and sorts
+        # every lead of the period to group them; hashing them in memory is 2-4x faster.
+        db.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+        db.exec_driver_sql("SET LOCAL enable_sort = off")
+    groups = db.execute(
+        select(
+            *keys,
+            func.count(),
+            _joined(db, each.c.wait),
+            _joined(db, each.c.reach),
+            func.sum(case((each.c.wait <= each.c.sla_seconds + SLACK, 1), else_=0)),
+        ).group_by(*keys)
+    ).all()
+    if postgres:
+        db.exec_driver_sql("SET LOCAL enable_sort = on")
+    moved_leads = db.execute(
+        select(
+            LeadRow.id,
+            LeadRow.rule,
+            LeadRow.pool,
+            LeadRow.state,
+            col(LeadRow.contacted_at).is_not(None),
+            LeadRow.sla_seconds,
         )
-        keys = (each.c.rule, each.c.pool, each.c.claimed_by, each.c.state, each.c.reached)
-        if postgres:
-            # PostgreSQL guesses tens of thousands of groups (there are hundreds) and sorts
-            # every lead of the period to group them; hashing them in memory is 2-4x faster.
-            db.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-            db.exec_driver_sql("SET LOCAL enable_sort = off")
-        groups = db.execute(
-            select(
-                *keys,
-                func.count(),
-                _joined(db, each.c.wait),
-                _joined(db, each.c.reach),
-                func.sum(case((each.c.wait <= each.c.sla_seconds + SLACK, 1), else_=0)),
-            ).group_by(*keys)
-        ).all()
-        if postgres:
-            db.exec_driver_sql("SET LOCAL enable_sort = on")
-        moved_leads = db.execute(
-            select(
-                LeadRow.id,
-                LeadRow.rule,
-                LeadRow.pool,
-                LeadRow.state,
-                col(LeadRow.contacted_at).is_not(None),
-                LeadRow.sla_seconds,
-            )
-            .where(*cohort)
-            .where(moved)
-        ).all()
-        moved_events = db.execute(
-            select(
-                Event.lead_id,
-                Event.id,
-                Event.kind,
-                Event.owner,
-                _seconds(db, Event.at, LeadRow.created_at),
-            )
-            .join(LeadRow, col(LeadRow.id) == Event.lead_id)
-            .where(*cohort)
-            .where(moved)
-            .where(col(Event.kind).in_(("claimed", *CONTACT_KINDS)), Event.at <= until)
-        ).all()
-        _cohort(report, groups, moved_leads, moved_events)
+        .where(*cohort)
+        .where(moved)
+    ).all()
+    moved_events = db.execute(
+        select(
+            Event.lead_id,
+            Event.id,
+            Event.kind,
+            Event.owner,
+            _seconds(db, Event.at, LeadRow.created_at),
+        )
+        .join(LeadRow, col(LeadRow.id) == Event.lead_id)
+        .where(*cohort)
+        .where(moved)
+        .where(col(Event.kind).in_(("claimed", *CONTACT_KINDS)), Event.at <= until)
+    ).all()
+    return Cohort(list(groups), list(moved_leads), list(moved_events))
 
-        if not pool:  # a pool report has no nurture or triage: those leads have no pool
-            first = db.execute(
+
+def volume_of(session: Session, scope: Scope, cohort: Cohort) -> Volume:
+    """The period's leads by how they were first handled: routed, nurture or triage. A pool's
+    report has no nurture or triage: those leads have no pool."""
+    nurture = triage = 0
+    if not scope.pool:
+        first = (
+            session.connection()
+            .execute(
                 select(Assignment.outcome, func.count())
-                .where(Assignment.at >= since, Assignment.at <= until)
+                .where(Assignment.at >= scope.since, Assignment.at <= scope.until)
                 .where(Assignment.kind == "intake")
                 .group_by(Assignment.outcome)
-            ).all()
-            counts = {outcome: count for outcome, count in first}
-            report.nurture = counts.get("nurture", 0)
-            report.triage = counts.get("triage", 0)
-        report.routed = report.received - report.nurture - report.triage
+            )
+            .all()
+        )
+        counts = {outcome: count for outcome, count in first}
+        nurture, triage = counts.get("nurture", 0), counts.get("triage", 0)
+    received = cohort.received
+    return Volume(received, received - nurture - triage, nurture, triage)
 
-        unclaimed = [col(LeadRow.state).in_(UNCLAIMED_STATES)]
-        if pool:
-            unclaimed.append(LeadRow.pool == pool)
-        report.unclaimed_now = session.exec(
-            select(func.count()).select_from(LeadRow).where(*unclaimed)
-        ).one()
-        report.oldest_unclaimed = list(
-            session.exec(
-                select(LeadRow)
-                .where(*unclaimed)
-                .order_by(col(LeadRow.created_at), col(LeadRow.id))
-                .limit(3)
-            ).all()
+
+def speed_to_lead(cohort: Cohort) -> SpeedToLead:
+    """Time to claim and to first contact from arrival, overall and by rule, pool and rep, and
+    the share of claims within the lead's SLA."""
+    claims, contacts = _Groups(), _Groups()
+    within = 0
+    for rule, pool, claimer, _state, _reached, _n, waits, reaches, in_time in cohort.groups:
+        within += in_time or 0
+        if waits:
+            claims.extend(_floats(waits), rule, pool, claimer)
+        if reaches:
+            contacts.extend(_floats(reaches), rule, pool, claimer)
+
+    firsts: dict[int, dict[str, tuple[float, int, str | None]]] = defaultdict(dict)
+    for lead_id, event_id, kind, owner, after in cohort.moved_events:
+        which = "claim" if kind == "claimed" else "contact"
+        seen = firsts[lead_id].get(which)
+        if seen is None or (after, event_id) < seen[:2]:
+            firsts[lead_id][which] = (after, event_id, owner)
+    for lead_id, rule, pool, _state, _reached, sla in cohort.moved_leads:
+        first = firsts.get(lead_id, {})
+        if "claim" in first:
+            wait, _, claimer = first["claim"]
+            within += wait <= sla + SLACK
+            claims.extend([wait], rule, pool, claimer)
+        if "contact" in first:
+            reach, _, by = first["contact"]
+            contacts.extend([reach], rule, pool, by)
+
+    claim = Speed.of(claims.all)
+    return SpeedToLead(
+        claim,
+        Speed.of(contacts.all),
+        within / claim.count if claim.count else None,
+        *claims.speeds(),
+        *contacts.speeds(),
+    )
+
+
+def outcomes_of(cohort: Cohort) -> tuple[Outcomes, dict[str, Outcomes], dict[str, Outcomes]]:
+    """Contacts and closes of the period's leads: overall, by rule and by pool."""
+    outcome: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    closed = set(CLOSED_STATES)
+
+    def settle(rule: str | None, pool: str | None, state: str, reached: bool, n: int) -> None:
+        if not reached and state not in closed:
+            return
+        for key in (("all", ""), ("rule", rule or NO_RULE), ("pool", pool or NO_POOL)):
+            counts = outcome[key]
+            if reached:
+                counts["contacted"] += n
+            if state in closed:
+                counts[state] += n
+
+    for rule, pool, _claimer, state, reached, n, *_ in cohort.groups:
+        settle(rule, pool, state, bool(reached), n)
+    for _lead_id, rule, pool, state, reached, _sla in cohort.moved_leads:
+        settle(rule, pool, state, bool(reached), 1)
+
+    def make(counts: dict[str, int]) -> Outcomes:
+        return Outcomes(
+            counts.get("contacted", 0),
+            counts.get(LeadState.won, 0),
+            counts.get(LeadState.lost, 0),
+            counts.get(LeadState.disqualified, 0),
         )
 
-        escalated = db.execute(
-            select(Event.lead_id, Event.detail["action"].as_string(), Event.pool, Event.owner)
-            .where(Event.kind == "escalated", Event.at >= since, Event.at <= until)
-            .where(*([Event.pool == pool] if pool else []))
-        ).all()
-        _escalations(report, escalated)
+    ordered = sorted(outcome.items())
+    return (
+        make(outcome.get(("all", ""), {})),
+        {k: make(v) for (kind, k), v in ordered if kind == "rule"},
+        {k: make(v) for (kind, k), v in ordered if kind == "pool"},
+    )
 
-        offers = db.execute(
+
+def _unclaimed(scope: Scope) -> list[Any]:
+    unclaimed = [col(LeadRow.state).in_(UNCLAIMED_STATES)]
+    if scope.pool:
+        unclaimed.append(LeadRow.pool == scope.pool)
+    return unclaimed
+
+
+def unclaimed_now(session: Session, scope: Scope) -> int:
+    """Leads waiting for a claim right now (of the pool, if any), whenever they arrived."""
+    return session.exec(select(func.count()).select_from(LeadRow).where(*_unclaimed(scope))).one()
+
+
+def oldest_unclaimed(session: Session, scope: Scope, limit: int = 3) -> list[LeadRow]:
+    """The leads that have waited longest for a claim, oldest first."""
+    return list(
+        session.exec(
+            select(LeadRow)
+            .where(*_unclaimed(scope))
+            .order_by(col(LeadRow.created_at), col(LeadRow.id))
+            .limit(limit)
+        ).all()
+    )
+
+
+def escalations_of(
+    session: Session, scope: Scope
+) -> tuple[dict[str, int], dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """Leads that reached each ladder step in the period: overall, by pool and by rep. A lead
+    counts once per step (a reassignment restarts the ladder, so the same lead may be reminded
+    twice; it is still one lead reminded)."""
+    rows = (
+        session.connection()
+        .execute(
+            select(Event.lead_id, Event.detail["action"].as_string(), Event.pool, Event.owner)
+            .where(Event.kind == "escalated", Event.at >= scope.since, Event.at <= scope.until)
+            .where(*([Event.pool == scope.pool] if scope.pool else []))
+        )
+        .all()
+    )
+    steps: dict[str, set[int | None]] = defaultdict(set)
+    by_pool: dict[str, dict[str, set[int | None]]] = defaultdict(lambda: defaultdict(set))
+    by_rep: dict[str, dict[str, set[int | None]]] = defaultdict(lambda: defaultdict(set))
+    for lead_id, action, pool, owner in rows:
+        step = action or "escalated"
+        steps[step].add(lead_id)
+        # the event is written before a pass moves the lead on: its pool and owner are where
+        # the lead was when the step fired
+        by_pool[pool or NO_POOL][step].add(lead_id)
+        by_rep[owner or "?"][step].add(lead_id)
+    return (
+        _step_order({k: len(v) for k, v in steps.items()}),
+        {k: _step_order({s: len(ids) for s, ids in v.items()}) for k, v in sorted(by_pool.items())},
+        {k: _step_order({s: len(ids) for s, ids in v.items()}) for k, v in sorted(by_rep.items())},
+    )
+
+
+def fairness_of(session: Session, config: RoutingConfig, scope: Scope) -> list[PoolFairness]:
+    """Each pool's shares of the period's offers and its figure, by routing.fairness with time
+    away credited; pools offered nothing in the period are left out."""
+    offers = (
+        session.connection()
+        .execute(
             select(Assignment.pool, Assignment.owner, func.count())
-            .where(Assignment.at >= since, Assignment.at <= until)
+            .where(Assignment.at >= scope.since, Assignment.at <= scope.until)
             .where(Assignment.outcome == "assigned", col(Assignment.pool).is_not(None))
-            .where(*([Assignment.pool == pool] if pool else []))
+            .where(*([Assignment.pool == scope.pool] if scope.pool else []))
             .group_by(Assignment.pool, Assignment.owner)
-        ).all()
-        availability = session.exec(
-            select(Event.kind, Event.at, Event.detail)
-            .where(col(Event.kind).in_(["away", "back"]))
-            .where(Event.at <= until)
-            .order_by(col(Event.at), col(Event.id))
-        ).all()
-    report.fairness = _fairness(config, offers, _available(availability, since, until), pool)
-    return report
+        )
+        .all()
+    )
+    away_and_back = session.exec(
+        select(Event.kind, Event.at, Event.detail)
+        .where(col(Event.kind).in_(["away", "back"]))
+        .where(Event.at <= scope.until)
+        .order_by(col(Event.at), col(Event.id))
+    ).all()
+    available = _available(away_and_back, scope.since, scope.until)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for pool, owner, count in offers:
+        if owner:
+            counts[pool][owner] = count
+    result = []
+    for pool_id, pool in config.pools.items():
+        if scope.pool and pool_id != scope.pool:
+            continue
+        fairness = pool_fairness(pool, config.reps, counts.get(pool_id, {}), available)
+        if fairness.offers == 0:
+            continue
+        result.append(
+            PoolFairness(pool_id, pool.strategy.value, list(fairness.reps), fairness.figure)
+        )
+    return result
 
 
 def _joined(db: Connection, seconds: Any) -> ColumnElement[str]:
@@ -315,83 +545,6 @@ def _percentile(ordered: Sequence[float], q: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
-def _cohort(
-    report: Report,
-    groups: Iterable[tuple],
-    moved_leads: Iterable[tuple],
-    moved_events: Iterable[tuple],
-) -> None:
-    """Volume, speed and outcomes of the period's leads.
-
-    `groups`: (rule, pool, claimer, state, contacted?, leads, waits, reaches, within SLA) for
-    leads never reassigned, waits and reaches as comma-joined seconds (whoever claimed such a
-    lead also made its first contact).
-    `moved_leads`: (id, rule, pool, state, contacted?, sla) of reassigned leads, and
-    `moved_events`: (lead id, event id, kind, owner, seconds since arrival) of their claims and
-    contacts: the first of each counts, for whoever made it."""
-    claims, contacts = _Groups(), _Groups()
-    outcome: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    closed = set(CLOSED_STATES)
-    received = within = 0
-
-    def settle(rule: str | None, pool: str | None, state: str, reached: bool, n: int) -> None:
-        if not reached and state not in closed:
-            return
-        for key in (("all", ""), ("rule", rule or NO_RULE), ("pool", pool or NO_POOL)):
-            counts = outcome[key]
-            if reached:
-                counts["contacted"] += n
-            if state in closed:
-                counts[state] += n
-
-    for rule, pool, claimer, state, reached, n, waits, reaches, in_time in groups:
-        received += n
-        within += in_time or 0
-        if waits:
-            claims.extend(_floats(waits), rule, pool, claimer)
-        if reaches:
-            contacts.extend(_floats(reaches), rule, pool, claimer)
-        settle(rule, pool, state, bool(reached), n)
-
-    firsts: dict[int, dict[str, tuple[float, int, str | None]]] = defaultdict(dict)
-    for lead_id, event_id, kind, owner, after in moved_events:
-        which = "claim" if kind == "claimed" else "contact"
-        seen = firsts[lead_id].get(which)
-        if seen is None or (after, event_id) < seen[:2]:
-            firsts[lead_id][which] = (after, event_id, owner)
-    for lead_id, rule, pool, state, reached, sla in moved_leads:
-        received += 1
-        first = firsts.get(lead_id, {})
-        if "claim" in first:
-            wait, _, claimer = first["claim"]
-            within += wait <= sla + SLACK
-            claims.extend([wait], rule, pool, claimer)
-        if "contact" in first:
-            reach, _, by = first["contact"]
-            contacts.extend([reach], rule, pool, by)
-        settle(rule, pool, state, bool(reached), 1)
-
-    report.received = received
-    report.claim = Speed.of(claims.all)
-    report.contact = Speed.of(contacts.all)
-    report.within_sla = within / report.claim.count if report.claim.count else None
-    report.claim_by_rule, report.claim_by_pool, report.claim_by_rep = claims.speeds()
-    report.contact_by_rule, report.contact_by_pool, report.contact_by_rep = contacts.speeds()
-
-    def make(counts: dict[str, int]) -> Outcomes:
-        return Outcomes(
-            counts.get("contacted", 0),
-            counts.get(LeadState.won, 0),
-            counts.get(LeadState.lost, 0),
-            counts.get(LeadState.disqualified, 0),
-        )
-
-    report.outcomes = make(outcome.get(("all", ""), {}))
-    ordered = sorted(outcome.items())
-    report.outcomes_by_rule = {k: make(v) for (kind, k), v in ordered if kind == "rule"}
-    report.outcomes_by_pool = {k: make(v) for (kind, k), v in ordered if kind == "pool"}
 
 
 def _floats(joined: str) -> list[float]:
@@ -429,28 +582,6 @@ def _by(groups: dict[str | None, list[float]], missing: str) -> dict[str, Speed]
 def _step_order(counts: dict[str, int]) -> dict[str, int]:
     rank = {step: i for i, step in enumerate(STEPS)}
     return dict(sorted(counts.items(), key=lambda item: (rank.get(item[0], len(STEPS)), item[0])))
-
-
-def _escalations(report: Report, rows: Iterable[tuple]) -> None:
-    """Leads that reached each ladder step: a lead counts once per step (a reassignment restarts
-    the ladder, so the same lead may be reminded twice; it is still one lead reminded)."""
-    steps: dict[str, set[int | None]] = defaultdict(set)
-    by_pool: dict[str, dict[str, set[int | None]]] = defaultdict(lambda: defaultdict(set))
-    by_rep: dict[str, dict[str, set[int | None]]] = defaultdict(lambda: defaultdict(set))
-    for lead_id, action, pool, owner in rows:
-        step = action or "escalated"
-        steps[step].add(lead_id)
-        # the event is written before a pass moves the lead on: its pool and owner are where
-        # the lead was when the step fired
-        by_pool[pool or NO_POOL][step].add(lead_id)
-        by_rep[owner or "?"][step].add(lead_id)
-    report.escalations = _step_order({k: len(v) for k, v in steps.items()})
-    report.escalations_by_pool = {
-        k: _step_order({s: len(ids) for s, ids in v.items()}) for k, v in sorted(by_pool.items())
-    }
-    report.escalations_by_rep = {
-        k: _step_order({s: len(ids) for s, ids in v.items()}) for k, v in sorted(by_rep.items())
-    }
 
 
 def _available(rows: Iterable[tuple], since: datetime, until: datetime) -> dict[str, float]:
@@ -497,25 +628,3 @@ def _parse_time(text: object) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
-
-
-def _fairness(
-    config: RoutingConfig, offers: Iterable[tuple], available: dict[str, float], only: str | None
-) -> list[PoolFairness]:
-    """Each pool's shares and figure, by routing.fairness (time away credited); pools offered
-    nothing in the period are left out."""
-    counts: dict[str, dict[str, int]] = defaultdict(dict)
-    for pool, owner, count in offers:
-        if owner:
-            counts[pool][owner] = count
-    result = []
-    for pool_id, pool in config.pools.items():
-        if only and pool_id != only:
-            continue
-        fairness = pool_fairness(pool, config.reps, counts.get(pool_id, {}), available)
-        if fairness.offers == 0:
-            continue
-        result.append(
-            PoolFairness(pool_id, pool.strategy.value, list(fairness.reps), fairness.figure)
-        )
-    return result
