@@ -1,8 +1,6 @@
-"""`leadrouter demo` tells the whole story, through the real server, in well under 30 s."""
+"""`leadrouter demo` tells the whole story, through the real server (its speed is for bench/)."""
 
 from __future__ import annotations
-
-import time
 
 from typer.testing import CliRunner
 
@@ -10,7 +8,6 @@ from bot.cli import app
 
 
 def test_the_demo_routes_claims_passes_escalates_and_reports():
-    started = time.monotonic()
     result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     out = result.output
@@ -23,4 +20,3 @@ def test_the_demo_routes_claims_passes_escalates_and_reports():
     assert "pass: Ben Carter did not claim it in time" in out
     assert "Away until today at 13:00 (America/Los_Angeles)" in out
     assert "Median time to claim: 2m 05s" in out
-    assert time.monotonic() - started < 30
