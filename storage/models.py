@@ -251,3 +251,34 @@ class SlackRequestSeen(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=100, description="sig:<hex> or event:<id>")
     seen_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class CrmLink(SQLModel, table=True):
+    """Where a lead lives in the CRM (its contact or lead record), what was written there, and
+    the link the card shows."""
+
+    __tablename__ = "crm_links"
+
+    lead_id: int = Field(primary_key=True, foreign_key="leads.id")
+    provider: str = Field(max_length=20, description="hubspot or salesforce")
+    record_type: str = Field(max_length=20, description="contact (HubSpot), Lead (Salesforce)")
+    record_id: str = Field(max_length=40)
+    url: str | None = Field(default=None, max_length=300, description="'Open in …' on the card")
+    owner_written: str | None = Field(
+        default=None, max_length=80, description="The rep last written as the record's owner"
+    )
+    status_written: str | None = Field(default=None, max_length=40)
+    task_for: str | None = Field(
+        default=None, max_length=80, description="The rep a follow-up task was created for"
+    )
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class EventCursor(SQLModel, table=True):
+    """How far a feed has read the event log (outbound webhooks: one cursor per subscription)."""
+
+    __tablename__ = "event_cursors"
+
+    name: str = Field(primary_key=True, max_length=100)
+    last_event_id: int = 0
+    updated_at: datetime = Field(sa_type=UTCDateTime)
