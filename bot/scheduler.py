@@ -16,7 +16,7 @@ from bot.digest import send_digest
 from bot.runtime import Runtime
 from bot.slack.delivery import Delivery
 from bot.slack.dispatch import Dispatcher
-from storage import availability, escalation, slack_requests
+from storage import availability, escalation, event_feed, slack_requests
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ class Background:
         self.jobs.add_job(
             forget_old_slack_requests, "interval", args=[runtime], minutes=5, id="replays"
         )
+        if runtime.config.events:
+            self.jobs.add_job(feed_events, "interval", args=[runtime], seconds=1, id="events")
         if runtime.config.digest is not None:
             self.jobs.add_job(send_digest, "interval", args=[runtime], minutes=5, id="digest")
         if self.loop is not None:
@@ -77,6 +79,13 @@ def escalate(runtime: Runtime) -> None:
             runtime.kick()
         if len({step.lead_id for step in taken}) < escalation.BATCH:
             return
+
+
+def feed_events(runtime: Runtime) -> None:
+    """New events to the outbound webhooks that want them (storage.event_feed)."""
+    wanted = {name: {str(e) for e in sub.events} for name, sub in runtime.config.events.items()}
+    if event_feed.feed(runtime.engine, wanted, runtime.now()):
+        runtime.kick()
 
 
 def forget_old_slack_requests(runtime: Runtime) -> None:

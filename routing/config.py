@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from routing.conditions import Condition, parse_condition
+from routing.crm_config import CrmConfig, Subscription
 from routing.durations import Duration
 from routing.field_mapping import FieldMapping
 from routing.normalize import website_domain
@@ -165,19 +166,39 @@ class Permissions(BaseModel):
     )
 
 
+SOURCE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")  # a URL segment; leads.source
+
+
 class Intake(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     mappings: dict[str, FieldMapping] = Field(
         default_factory=dict,
-        description="Per provider: how its fields map to lead fields (see the README). A name "
-        "that is not a built-in provider adds a JSON tool at /webhooks/leads/<name>",
+        description="Per source: how its fields map to lead fields and how it is "
+        "authenticated (see the README). A name that is not a built-in provider adds a source "
+        "at /webhooks/leads/<name>",
     )
     duplicate_window: Duration = Field(
         timedelta(days=30),
         description="A new lead with the email of an open lead this recent "
         "joins it as a repeat touch",
     )
+    retry_window: Duration = Field(
+        timedelta(hours=24),
+        description="A delivery without an id whose body is the same as one this recent is "
+        "a retry of it (answered as before); after it, the same body is a new touch",
+    )
+
+    @field_validator("mappings")
+    @classmethod
+    def _source_names(cls, value: dict[str, FieldMapping]) -> dict[str, FieldMapping]:
+        for name in value:
+            if not SOURCE_NAME.fullmatch(name):
+                raise ValueError(
+                    f"source name {name!r}: use up to 40 letters, digits, '-' or '_' "
+                    "(it is the last part of the webhook URL)"
+                )
+        return value
 
 
 class RoutingConfig(BaseModel):
@@ -208,6 +229,10 @@ class RoutingConfig(BaseModel):
     intake: Intake = Intake()
     slow_responders: SlowResponders = SlowResponders()
     digest: Digest | None = Field(None, description="Weekly stats to managers (off unless set)")
+    crm: CrmConfig | None = Field(None, description="The CRM that closes the loop (off unless set)")
+    events: dict[str, Subscription] = Field(
+        default_factory=dict, description="Signed webhooks to other systems, by name"
+    )
 
     @field_validator("accounts", mode="before")
     @classmethod

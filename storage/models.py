@@ -163,6 +163,8 @@ class OutboxKind(StrEnum):
     update_cards = "update_cards"  # re-render every posted copy of the lead's card
     notify = "notify"  # a DM to a rep: payload {"template": ...} (bot.slack.messages)
     alert = "alert"  # a post to a channel (triage, leadership): payload {"text": ...}
+    webhook = "webhook"  # an event to another system: target "webhook:<name>", payload {event}
+    crm_sync = "crm_sync"  # bring the CRM in line with the lead: its owner, status, task
 
 
 class OutboxStatus(StrEnum):

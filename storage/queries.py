@@ -15,6 +15,7 @@ from storage.models import (
     OPEN_STATES,
     UNCLAIMED_STATES,
     Availability,
+    CrmLink,
     Event,
     LeadRow,
     OutboxKind,
@@ -138,3 +139,13 @@ def first_card_copies(engine: Engine, lead_ids: Collection[int]) -> dict[int, Sl
         ):
             found.setdefault(copy.lead_id, copy)
         return found
+
+
+def event_with_lead(engine: Engine, event_id: int) -> tuple[Event, LeadRow, CrmLink | None] | None:
+    """An event, its lead and the lead's CRM record (what an outbound webhook sends)."""
+    with read_only(engine) as session:
+        event = session.get(Event, event_id)
+        lead = session.get(LeadRow, event.lead_id) if event and event.lead_id else None
+        if event is None or lead is None:
+            return None
+        return event, lead, session.get(CrmLink, lead.id)

@@ -33,9 +33,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.events import outbound
 from bot.runtime import Runtime
 from bot.slack import messages, post_once
 from bot.slack.cards import Card, minimal_card, render_card
@@ -112,6 +114,7 @@ class Delivery:
         self.blocked_until: dict[str, datetime] = {}  # channel or method -> end of its 429
         self._users: dict[str, tuple[float, bool]] = {}  # slack id -> (fetched at, reachable)
         self._next_probe: datetime | None = None
+        self._http_client: httpx.Client | None = None  # outbound webhooks
 
     # ------------------------------------------------------------ one after another
 
@@ -234,7 +237,30 @@ class Delivery:
             self._notify(message)
         elif kind is outbox.Kind.alert:
             self._alert(message)
+        elif kind is outbox.Kind.webhook:
+            return self._webhook(message)
         return None
+
+    def _webhook(self, message: OutboxMessage) -> Done:
+        """An event to another system (bot.events.outbound)."""
+        name = (message.target or "").removeprefix("webhook:")
+        subscription = self.runtime.config.events.get(name)
+        if subscription is None:
+            return Done(f"not sent: no subscription {name!r} in routing.yml any more")
+        found = queries.event_with_lead(self.runtime.engine, int(message.payload["event"]))
+        if found is None:
+            return Done("not sent: the event or its lead is gone")
+        body = outbound.payload(*found[:2], self.runtime.config, found[2])
+        assert message.id is not None
+        status = outbound.send(
+            self._http(), str(subscription.url), subscription.secret_env, message.id, body
+        )
+        return Done(f"http_{status}")
+
+    def _http(self) -> httpx.Client:
+        if self._http_client is None:
+            self._http_client = httpx.Client(follow_redirects=False)
+        return self._http_client
 
     # ------------------------------------------------------------ the token
 

@@ -1,4 +1,5 @@
-"""Slack's errors, sorted once into what we do about them."""
+"""Slack's errors (and those of the other deliveries, as Failed), sorted once into what we do
+about them."""
 
 from __future__ import annotations
 
@@ -52,7 +53,18 @@ ERRORS: dict[str, Handling] = {
 }
 
 
+class Failed(Exception):
+    """A delivery outside Slack (a CRM write, an outbound webhook) that failed, already sorted:
+    what to do about it, and a short code for the outbox row and the log."""
+
+    def __init__(self, kind: Handling, code: str, retry_after: float | None = None) -> None:
+        super().__init__(code)
+        self.kind, self.code, self.retry_after = kind, code, retry_after
+
+
 def handling(exc: Exception) -> Handling:
+    if isinstance(exc, Failed):
+        return exc.kind
     if isinstance(exc, SlackApiError):
         status = getattr(exc.response, "status_code", 200)
         if status == 429:
@@ -82,7 +94,9 @@ def in_doubt(exc: Exception) -> bool:
 
 
 def retry_after(exc: Exception, default: float = 30.0) -> float:
-    """Seconds Slack asked us to wait (Retry-After), or a sensible default."""
+    """Seconds Slack (or a CRM) asked us to wait (Retry-After), or a sensible default."""
+    if isinstance(exc, Failed):
+        return exc.retry_after if exc.retry_after is not None else default
     if isinstance(exc, SlackApiError) and exc.response is not None:
         value = (exc.response.headers or {}).get("Retry-After") or (exc.response.headers or {}).get(
             "retry-after"
@@ -97,6 +111,8 @@ def retry_after(exc: Exception, default: float = 30.0) -> float:
 
 
 def error_code(exc: Exception) -> str:
+    if isinstance(exc, Failed):
+        return exc.code
     if isinstance(exc, SlackApiError) and exc.response is not None:
         return str(exc.response.get("error") or f"http_{exc.response.status_code}")
     return type(exc).__name__

@@ -1,0 +1,1 @@
+"""Signed webhooks to other systems (Zapier, Make, a warehouse loader): routing.yml's `events`."""
