@@ -15,7 +15,7 @@ from routing.lead import Lead
 from routing.team import Rep, minute_of_week
 
 if TYPE_CHECKING:
-    from routing.engine import RoutingState
+    from routing.state import RoutingState
 
 
 class Eligibility:

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from routing.team import Pool, Rep, Strategy
 
 if TYPE_CHECKING:
-    from routing.engine import RoutingState
+    from routing.state import RoutingState
 
 Rotation = Mapping[str, Any]
 

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
 from routing import Decision, RoutingConfig, rulebook
+from routing.durations import format_elapsed
 from routing.rulebook import Action
 from storage import load, outbox, rotations, rows
 from storage.db import read_only, serialize_routing, transaction
@@ -150,7 +151,11 @@ def claim(
             actor,
             now,
             from_state=expected,
-            reason=f"claimed {_age(row, now)} after assignment",
+            reason=(
+                f"claimed {format_elapsed(now - row.assigned_at)} after assignment"
+                if row.assigned_at
+                else "claimed right away"
+            ),
         )
         outbox.enqueue(session, outbox.Kind.update_cards, now, lead_id=row.id)
         streak = session.get(Responsiveness, actor)
@@ -411,14 +416,6 @@ def _get(session: Session, lead_id: int) -> LeadRow:
     if row is None:
         raise Refused("not_found", f"there is no lead {lead_id}")
     return row
-
-
-def _age(row: LeadRow, now: datetime) -> str:
-    if row.assigned_at is None:
-        return "right away"
-    seconds = int((now - row.assigned_at).total_seconds())
-    minutes, seconds = divmod(max(seconds, 0), 60)
-    return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
 
 
 def _name(config: RoutingConfig, actor: str) -> str:
