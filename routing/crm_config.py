@@ -3,6 +3,7 @@ systems hear about leads by signed webhook. Pure config; the clients are bot.crm
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated
@@ -55,6 +56,18 @@ class CrmConfig(BaseModel):
     @classmethod
     def _lower(cls, value: object) -> object:
         return [str(v).strip().lower() for v in value] if isinstance(value, list | tuple) else value
+
+
+@dataclass(frozen=True)
+class CrmAnswer:
+    """What the CRM said about a lead before it was routed (bot.crm asks, within a time
+    budget; routing decides). `rep_id`: the rep who owns the lead's contact, lead or company.
+    `why` goes into the trace either way: "HubSpot: company acme.com is owned by Ben Carter",
+    "HubSpot: nobody owns kim@acme.com or acme.com", "HubSpot not consulted: no answer within
+    400 ms"."""
+
+    rep_id: str | None
+    why: str
 
 
 class EventName(StrEnum):

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from routing.config import Priority, RoutingConfig, Rule
+from routing.crm_config import CrmAnswer
 from routing.eligibility import Eligibility
 from routing.lead import Lead
 from routing.state import RoutingState
@@ -56,8 +57,15 @@ def first_matching_rule(lead: Lead, config: RoutingConfig) -> Rule | None:
     return config.rule_index.first_match(lead)
 
 
-def decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime) -> Decision:
-    """Route one lead. `now` must be timezone-aware."""
+def decide(
+    lead: Lead,
+    config: RoutingConfig,
+    state: RoutingState,
+    now: datetime,
+    crm: CrmAnswer | None = None,
+) -> Decision:
+    """Route one lead. `now` must be timezone-aware. `crm`: what the CRM said about its owner,
+    if it was asked (bot.crm): the owner it names comes first, as a named account does."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     trace = Trace()
@@ -72,9 +80,13 @@ def decide(lead: Lead, config: RoutingConfig, state: RoutingState, now: datetime
             return _decision("nurture", None, None, rule, config, trace)
 
     if rule is None or rule.account_owner:
-        owned = _account_owner(lead, config, eligibility, trace)
+        owned = _crm_owner(crm, config, eligibility, trace) or _account_owner(
+            lead, config, eligibility, trace
+        )
         if owned is not None:
             return _decision("assigned", owned, None, rule, config, trace)
+    elif crm is not None:
+        trace.step(f"{crm.why} (this rule does not route to account owners)")
 
     for pool_or_rep in _targets(rule, config):
         if isinstance(pool_or_rep, Rep):
@@ -142,6 +154,26 @@ def _targets(rule: Rule | None, config: RoutingConfig) -> list[Pool | Rep]:
             # a pool's coverage may be a named rep rather than another pool
             chain.append(config.pools.get(pool_id) or config.reps[pool_id])
     return chain
+
+
+def _crm_owner(
+    crm: CrmAnswer | None, config: RoutingConfig, eligibility: Eligibility, trace: Trace
+) -> Rep | None:
+    """The rep the CRM names as owner, if they can take the lead now; the trace says what the
+    CRM answered, or that it was not consulted."""
+    if crm is None:
+        return None
+    owner = config.reps.get(crm.rep_id or "")
+    if owner is None:
+        trace.step(crm.why)
+        return None
+    reason = eligibility.reason(owner, None, named_account=True)
+    if reason is None:
+        trace.step(crm.why)
+        return owner
+    trace.exclude(owner, reason)
+    trace.step(f"{crm.why}, unavailable ({reason})")
+    return None
 
 
 def _account_owner(

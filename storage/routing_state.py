@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from routing import Decision, Lead, RoutingConfig, RoutingState, decide
+from routing.crm_config import CrmAnswer
 from routing.team import Strategy
 from storage import load
 from storage.db import serialize_routing
@@ -131,6 +132,7 @@ class LiveState:
         *,
         exclude: Iterable[str] = (),
         moving: tuple[str | None, str | None] | None = None,
+        crm: CrmAnswer | None = None,
     ) -> Decision:
         """Decide, and keep the state current: the pool's credits, and open leads (the new
         owner's one more; `moving` is the lead's (owner, state) before, whose count drops)."""
@@ -141,7 +143,7 @@ class LiveState:
             performance=self.performance,
             exclude=frozenset(exclude),
         )
-        decision = decide(lead, self.config, state, now)
+        decision = decide(lead, self.config, state, now, crm)
         if decision.rotation is not None and decision.pool is not None:
             self.rotation[decision.pool.id] = decision.rotation
             self.moved_pools.add(decision.pool.id)
