@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from slack_bolt import App
 
+from bot.jobs.scheduler import Background
 from bot.runtime import Runtime
-from bot.scheduler import Background
 from bot.slack.app import build_bolt, make_client, router
 from bot.slack.delivery import Delivery
 from bot.web import create_app

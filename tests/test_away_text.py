@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.away_text import AwayRequest, AwayUsageError, format_until, parse_away
+from bot.slack.away_text import AwayRequest, AwayUsageError, format_until, parse_away
 
 PARIS = ZoneInfo("Europe/Paris")
 LA = ZoneInfo("America/Los_Angeles")

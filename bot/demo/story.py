@@ -22,8 +22,8 @@ import uvicorn
 from sqlmodel import col, select
 
 from bot.demo import forms
+from bot.jobs.scheduler import escalate
 from bot.runtime import Runtime
-from bot.scheduler import escalate
 from bot.server import assemble
 from bot.settings import Settings
 from bot.slack.ids import Action, Command

@@ -37,7 +37,7 @@ import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.events import outbound
+from bot.crm import outbound
 from bot.runtime import Runtime
 from bot.slack import messages, post_once
 from bot.slack.cards import Card, minimal_card, render_card

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.scheduler import end_away
+from bot.jobs.scheduler import end_away
 from storage import availability, lifecycle
 from tests.slack.test_cards_end_to_end import wait_until
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.digest import send_digest
+from bot.jobs.digest import send_digest
 from tests.slack.conftest import make_bot
 from tests.storage.team import team
 

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlmodel import Session, select
 
-from bot.scheduler import feed_events
+from bot.jobs.scheduler import feed_events
 from routing.loader import parse_config
 from storage import lifecycle
 from storage.models import OutboxMessage

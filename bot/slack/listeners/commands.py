@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.away_text import AwayUsageError, parse_away
 from bot.runtime import Runtime
+from bot.slack.away_text import AwayUsageError, parse_away
 from bot.slack.ids import Command
 from bot.slack.listeners.lazy import later
 from bot.slack.people import slack_zone

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.digest import send_digest
+from bot.jobs.digest import send_digest
 from bot.runtime import Runtime
 from bot.slack.delivery import Delivery
 from bot.slack.dispatch import Dispatcher

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from bot.check_command import check
+from bot.cli.check import check
+from bot.cli.serve import db_app, serve
+from bot.cli.simulate import simulate
+from bot.cli.stats import stats
 from bot.demo.command import demo
-from bot.serve_command import db_app, serve
-from bot.simulate_command import simulate
-from bot.stats_command import stats
 
 app = typer.Typer(
     help="leadrouter: route inbound sales leads to the right rep in Slack, and make sure "

@@ -1,1 +1,0 @@
-"""Signed webhooks to other systems (Zapier, Make, a warehouse loader): routing.yml's `events`."""

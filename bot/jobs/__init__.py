@@ -1,0 +1,1 @@
+"""Background work of `leadrouter serve`: the scheduler and the jobs it runs."""
