@@ -20,10 +20,15 @@ Where each rule comes from
 [K] slack_sdk's client: slack_sdk/socket_mode/client.py, builtin/client.py, builtin/connection.py,
     builtin/internals.py, request.py, response.py (and slack_bolt's adapter/socket_mode)
 [I] issue threads: slackapi/python-slack-sdk#1877, slack-ruby/slack-ruby-client#363
+[E] the method's error list as mirrored from Slack's method docs by the slack_kit package
+    (hex.pm, priv/docs/methods/apps.connections.open.json)
+Only the openings of the [S] pages could be consulted when this was written: the message
+shapes credited to [S] follow those pages' published examples as remembered, and each is one
+that slack_sdk reads as the [K] references show.
 
 apps.connections.open
-  - POST only [M: "Method Access: POST"]; any other verb answers insecure_request, the error
-    the method's error list gives for "not called via a POST request".
+  - POST only [M: "Method Access: POST"]; any other verb answers insecure_request, "The
+    method was not called via a POST request" [E].
   - The app-level token (xapp-…) goes in the Authorization header; "passing it as a POST
     parameter will result in an error" [M]. That error is invalid_auth [I: #1877, #363]. No
     token at all answers not_authed, like every method; a bot token answers
@@ -62,8 +67,9 @@ The WebSocket
     choice suits a stand-in the tests read.
   - An events_api envelope whose connection went away before its ack is delivered again on
     the next connection, retry_attempt one higher: Slack retries unacknowledged events
-    [S, and the Events API's retry rules]. Slack does not retry interactions or commands (the
-    user sees an error), so those are not redelivered unless sent with redeliver=True. The
+    [S, and the Events API's retry rules]. Interactions and commands not acked in 3 seconds
+    show the user an error rather than coming again (Slack's interactivity docs, as
+    remembered), so those are not redelivered unless sent with redeliver=True. The
     redelivery keeps its envelope_id (so wait_for_ack(id) sees it through), and retry_reason
     is "connection_lost": both are the stand-in's own choices, not Slack's published words.
 """
@@ -315,6 +321,14 @@ class SocketModeServer:
             self._changed.notify_all()
         return told
 
+    def hang_up(self, code: int = 1000) -> list[str]:
+        """Close every open connection from Slack's side, with no disconnect message first
+        (as when Slack's end of a socket goes away). The ids of the connections closed."""
+        with self._changed:
+            for link in self._live:
+                link.send(_Close(code))
+            return [link.record.id for link in self._live]
+
     # apps.connections.open -----------------------------------------------------
     async def _connections_open(self, request: Request) -> JSONResponse:
         ws = self.workspace
@@ -538,6 +552,9 @@ class SocketModeAPI:
 
     def request_refresh(self, *, close_after: float | None = None) -> list[str]:
         return self.socket_mode.request_refresh(close_after=close_after)
+
+    def hang_up(self, code: int = 1000) -> list[str]:
+        return self.socket_mode.hang_up(code)
 
 
 class SocketRequests:
