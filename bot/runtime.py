@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -32,6 +33,8 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     # Wakes the outbox delivery at once after a change (set by the scheduler when it runs).
     kick: Callable[[], None] = field(default=lambda: None)
+    # routing.yml's crm:, when set (bot.crm.service.CrmService; set by bot.server.assemble)
+    crm: Any = None
 
     # New leads are written through one queue, several per transaction under load.
     intake: IntakeQueue = field(init=False)

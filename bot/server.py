@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 from slack_bolt import App
 
+from bot.crm.service import make_crm
 from bot.jobs.scheduler import Background
 from bot.runtime import Runtime
 from bot.slack.app import build_bolt, make_client, router
@@ -29,6 +30,8 @@ class Server:
     def close(self) -> None:
         if self.background is not None:
             self.background.stop()
+        if self.runtime.crm is not None:
+            self.runtime.crm.close()
         if self.socket_mode is not None:
             self.socket_mode.close()  # type: ignore[attr-defined]
         self.runtime.intake.close()
@@ -37,6 +40,8 @@ class Server:
 
 def assemble(runtime: Runtime, *, scheduler: bool = True) -> Server:
     settings = runtime.settings
+    if runtime.crm is None:
+        runtime.crm = make_crm(runtime.config, settings)
     bolt = delivery = None
     if settings.slack_bot_token and settings.slack_signing_secret:
         client = make_client(runtime)

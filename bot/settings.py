@@ -59,6 +59,17 @@ class Settings(BaseSettings):
         32, alias="LEADROUTER_SLACK_WORKERS", description="Slack calls in flight at once"
     )
     log_level: str = Field("INFO", alias="LEADROUTER_LOG_LEVEL")
+    # The CRM (routing.yml's crm:), see bot.crm.service
+    hubspot_access_token: SecretStr | None = Field(None, description="A private app's token")
+    hubspot_api_url: str = "https://api.hubapi.com"
+    hubspot_portal_id: str | None = Field(None, description="For the cards' HubSpot links")
+    salesforce_instance_url: str | None = None
+    salesforce_access_token: SecretStr | None = None
+    salesforce_client_id: str | None = None
+    salesforce_client_secret: SecretStr | None = None
+    salesforce_login_url: str | None = Field(
+        None, description="OAuth's token endpoint host (default: the instance)"
+    )
 
     def secret(self, setting: str) -> str | None:
         """A provider's secret by its environment variable name (bot.intake's secret_setting)."""

@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import webhooks
+from bot.crm import outcomes
 from bot.runtime import Runtime
 from storage.db import ping
 
@@ -22,6 +23,7 @@ def create_app(runtime: Runtime, slack: APIRouter | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     app.include_router(webhooks.router(runtime))
+    app.include_router(outcomes.router(runtime))  # the CRM's own webhooks (won, lost)
     if slack is not None:
         app.include_router(slack)
 

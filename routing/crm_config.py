@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
@@ -51,6 +51,12 @@ class CrmConfig(BaseModel):
         "(Salesforce), for: assigned, claimed, contacted, won, lost, disqualified",
     )
     task: bool = Field(True, description="Create a task for the owner, due at the claim SLA")
+    outcomes: dict[Literal["won", "lost", "disqualified"], tuple[str, ...]] = Field(
+        default_factory=dict,
+        description="Which CRM values are an outcome: HubSpot deal stages (default won: "
+        "closedwon, lost: closedlost), Salesforce lead statuses (default won: Closed - "
+        "Converted, lost: Closed - Not Converted)",
+    )
 
     @field_validator("free_mail", mode="before")
     @classmethod

@@ -356,7 +356,8 @@ class _Batch:
                 ),
             ],
             messages=[
-                rows.message(kind, now, None, to) for kind, to in rows.new_owner_notices(decision)
+                rows.message(kind, now, None, to)
+                for kind, to in rows.new_owner_notices(decision, self.config)
             ],
             assignment=rows.decision_assignment(None, decision, "intake", now),
             result=IntakeResult(0, state, owner, rule, values["reason"]),

@@ -88,8 +88,14 @@ def apply_decision(
         reason=decision.reason,
         detail={"via": kind},
     )
-    for notice, target in rows.new_owner_notices(decision):
+    for notice, target in rows.new_owner_notices(decision, config):
         outbox.enqueue(session, notice, now, lead_id=row.id, target=target)
+
+
+def _sync_crm(session: Session, config: RoutingConfig, row: LeadRow, now: datetime) -> None:
+    """The CRM hears of the change (bot.crm.writeback), when it is written back to."""
+    if rows.writes_crm(config):
+        outbox.enqueue(session, outbox.Kind.crm_sync, now, lead_id=row.id)
 
 
 def start_ladder(row: LeadRow, now: datetime, pool: Any = None) -> None:
@@ -158,6 +164,7 @@ def claim(
             ),
         )
         outbox.enqueue(session, outbox.Kind.update_cards, now, lead_id=row.id)
+        _sync_crm(session, config, row, now)
         streak = session.get(Responsiveness, actor)
         if streak is not None and streak.missed_in_a_row:
             streak.missed_in_a_row, streak.updated_at = 0, now
@@ -198,6 +205,34 @@ def set_outcome(
     )
 
 
+def record_crm_outcome(
+    engine: Engine,
+    config: RoutingConfig,
+    lead_id: int,
+    outcome: LeadState,
+    now: datetime,
+    crm: str,
+    note: str = "",
+) -> LeadRow:
+    """The CRM says the lead was won, lost or disqualified (a deal closed, a lead's status):
+    recorded as the outcome, by the CRM, from any open state. Nobody clicked, so the rulebook
+    is not asked; a lead already closed is left as it is (Refused wrong_state)."""
+    if outcome not in CLOSED_STATES:
+        raise Refused("wrong_state", f"{outcome} is not an outcome (won, lost, disqualified)")
+    return _advance(
+        engine,
+        config,
+        lead_id,
+        crm,
+        now,
+        (LeadState.assigned, LeadState.triage, LeadState.claimed, LeadState.contacted),
+        LeadState(outcome),
+        "outcome",
+        note or f"{outcome} in {crm}",
+        ask_rulebook=False,
+    )
+
+
 def _advance(
     engine: Engine,
     config: RoutingConfig,
@@ -208,13 +243,17 @@ def _advance(
     to_state: LeadState,
     kind: str,
     note: str = "",
+    *,
+    ask_rulebook: bool = True,
 ) -> LeadRow:
     with transaction(engine) as session:
         closes = to_state in CLOSED_STATES
         if closes:  # the lead stops counting for its owner (see storage.load)
             serialize_routing(session)
         row = _get(session, lead_id)
-        _require(config, actor, Action.contacted if kind == "contacted" else Action.outcome, row)
+        if ask_rulebook:
+            action = Action.contacted if kind == "contacted" else Action.outcome
+            _require(config, actor, action, row)
         before = row.state
         values: dict[str, Any] = {"state": to_state}
         if to_state == LeadState.contacted:
@@ -240,6 +279,8 @@ def _advance(
             session, row, kind, actor, now, from_state=before, reason=note or to_state.value
         )
         outbox.enqueue(session, outbox.Kind.update_cards, now, lead_id=row.id)
+        if ask_rulebook:  # (an outcome the CRM told us need not be written back to it)
+            _sync_crm(session, config, row, now)
         return row
 
 
@@ -310,6 +351,7 @@ def reassign(
         )
         outbox.enqueue(session, outbox.Kind.update_cards, now, lead_id=row.id)
         outbox.enqueue(session, outbox.Kind.post_card, now, lead_id=row.id, target=f"dm:{rep.id}")
+        _sync_crm(session, config, row, now)
         return row
 
 

@@ -165,6 +165,7 @@ class OutboxKind(StrEnum):
     alert = "alert"  # a post to a channel (triage, leadership): payload {"text": ...}
     webhook = "webhook"  # an event to another system: target "webhook:<name>", payload {event}
     crm_sync = "crm_sync"  # bring the CRM in line with the lead: its owner, status, task
+    crm_outcome = "crm_outcome"  # a deal the CRM says was won or lost: payload {deal, stage}
 
 
 class OutboxStatus(StrEnum):

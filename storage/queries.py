@@ -149,3 +149,25 @@ def event_with_lead(engine: Engine, event_id: int) -> tuple[Event, LeadRow, CrmL
         if event is None or lead is None:
             return None
         return event, lead, session.get(CrmLink, lead.id)
+
+
+def crm_state(
+    engine: Engine, lead_id: int, message_id: int
+) -> tuple[LeadRow, CrmLink | None, list[int]] | None:
+    """What a CRM sync writes from: the lead, its CRM record, and the other pending syncs of
+    the lead that this one covers (read first, as card_state does); None when this message
+    was covered meanwhile or the lead is gone."""
+    with read_only(engine) as session:
+        pending = list(
+            session.exec(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.lead_id == lead_id)
+                .where(OutboxMessage.kind == OutboxKind.crm_sync)
+                .where(OutboxMessage.status == OutboxStatus.pending)
+            ).all()
+        )
+        lead = session.get(LeadRow, lead_id)
+        if message_id not in pending or lead is None:
+            return None
+        covered = [i for i in pending if i is not None and i != message_id]
+        return lead, session.get(CrmLink, lead_id), covered

@@ -270,14 +270,23 @@ def priority(kind: OutboxKind, target: str | None) -> int:
     return 2
 
 
-def new_owner_notices(decision: Decision) -> list[tuple[OutboxKind, str]]:
-    """The cards a decision posts: the owner's DM and the pool's channel, or triage."""
+def new_owner_notices(
+    decision: Decision, config: RoutingConfig
+) -> list[tuple[OutboxKind, str | None]]:
+    """What a decision sends: the owner's DM card and the pool's channel copy (or the triage
+    card), and the CRM's update when routing.yml has a crm that is written back to."""
+    notices: list[tuple[OutboxKind, str | None]] = []
     if decision.outcome == "assigned" and decision.owner_id:
-        notices = [(OutboxKind.post_card, f"dm:{decision.owner_id}")]
+        notices.append((OutboxKind.post_card, f"dm:{decision.owner_id}"))
         channel = decision.pool.channel if decision.pool else None
         if channel:
             notices.append((OutboxKind.post_card, f"channel:{channel}"))
-        return notices
-    if decision.outcome == "triage":
-        return [(OutboxKind.post_card, "triage")]
-    return []
+        if writes_crm(config):
+            notices.append((OutboxKind.crm_sync, None))
+    elif decision.outcome == "triage":
+        notices.append((OutboxKind.post_card, "triage"))
+    return notices
+
+
+def writes_crm(config: RoutingConfig) -> bool:
+    return config.crm is not None and config.crm.write_back

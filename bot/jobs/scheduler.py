@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.crm.outcomes import poll_salesforce
 from bot.jobs.digest import send_digest
 from bot.runtime import Runtime
 from bot.slack.delivery import Delivery
@@ -50,6 +51,11 @@ class Background:
         self.jobs.add_job(
             forget_old_slack_requests, "interval", args=[runtime], minutes=5, id="replays"
         )
+        crm = runtime.config.crm
+        if crm is not None and crm.provider == "salesforce":
+            self.jobs.add_job(
+                poll_salesforce, "interval", args=[runtime], minutes=5, id="salesforce"
+            )
         if runtime.config.events:
             self.jobs.add_job(feed_events, "interval", args=[runtime], seconds=1, id="events")
         if runtime.config.digest is not None:

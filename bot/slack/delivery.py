@@ -37,7 +37,7 @@ import httpx
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.crm import outbound
+from bot.crm import outbound, outcomes, writeback
 from bot.runtime import Runtime
 from bot.slack import messages, post_once
 from bot.slack.cards import Card, minimal_card, render_card
@@ -46,7 +46,7 @@ from bot.slack.pacing import Pacer
 from storage import card_copies, lifecycle, outbox, queries
 from storage.db import read_only, transaction
 from storage.lifecycle import Refused
-from storage.models import LeadRow, OutboxMessage, SlackMessage
+from storage.models import CrmLink, LeadRow, OutboxMessage, SlackMessage
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,7 @@ class Done:
 
     note: str | None = None
     copy: SlackMessage | None = None
+    link: CrmLink | None = None  # a CRM record written (crm_links), kept the same way
 
 
 class RetryLater(Exception):
@@ -174,6 +175,8 @@ class Delivery:
         with transaction(self.runtime.engine) as session:
             if done.copy is not None:
                 session.add(done.copy)
+            if done.link is not None:
+                session.merge(done.link)
             outbox.mark_sent(session, message.id, self.runtime.now(), done.note)
         metrics.notifications.labels(message.kind, "sent").inc()
 
@@ -239,7 +242,34 @@ class Delivery:
             self._alert(message)
         elif kind is outbox.Kind.webhook:
             return self._webhook(message)
+        elif kind is outbox.Kind.crm_sync:
+            return self._crm_sync(message)
+        elif kind is outbox.Kind.crm_outcome:
+            return Done(outcomes.from_deal(self.runtime, message.payload))
         return None
+
+    def _crm_sync(self, message: OutboxMessage) -> Done:
+        """The CRM brought in line with the lead (bot.crm.writeback)."""
+        service = self.runtime.crm
+        if service is None:
+            return Done("not written: no crm in routing.yml, or it is not configured")
+        assert message.lead_id is not None and message.id is not None
+        found = queries.crm_state(self.runtime.engine, message.lead_id, message.id)
+        if found is None:
+            return Done("coalesced")  # done meanwhile, or the lead is gone
+        lead, link, covered = found
+        link, note = writeback.sync(
+            service.crm,
+            service.ownership,
+            self.runtime.config,
+            lead,
+            link,
+            self.runtime.now(),
+            in_doubt=message.in_doubt,
+        )
+        with transaction(self.runtime.engine) as session:
+            outbox.coalesce(session, covered, self.runtime.now())
+        return Done(note, link=link)
 
     def _webhook(self, message: OutboxMessage) -> Done:
         """An event to another system (bot.events.outbound)."""
