@@ -85,6 +85,7 @@ class CardState:
     # updates of its cards queued, and committed, before the lead was read: a card rendered
     # from this state says everything they would
     pending_updates: list[int]
+    link: CrmLink | None = None  # its record in the CRM: the card links to it
 
 
 def card_state(engine: Engine, lead_id: int) -> CardState | None:
@@ -105,19 +106,8 @@ def card_state(engine: Engine, lead_id: int) -> CardState | None:
         events = session.exec(
             select(Event).where(Event.lead_id == lead_id).order_by(col(Event.id))
         ).all()
-        return CardState(lead, list(events), [i for i in pending if i is not None])
-
-
-def lead_with_events(engine: Engine, lead_id: int) -> tuple[LeadRow, list[Event]] | None:
-    """A lead and its events in order (what a card is rendered from), or None if it is gone."""
-    with read_only(engine) as session:
-        lead = session.get(LeadRow, lead_id)
-        if lead is None:
-            return None
-        events = session.exec(
-            select(Event).where(Event.lead_id == lead_id).order_by(col(Event.id))
-        ).all()
-        return lead, list(events)
+        pending_ids = [i for i in pending if i is not None]
+        return CardState(lead, list(events), pending_ids, session.get(CrmLink, lead_id))
 
 
 def card_copies(engine: Engine, lead_id: int) -> list[SlackMessage]:

@@ -16,7 +16,7 @@ from bot.slack.ids import Action, LeadRef
 from bot.slack.mrkdwn import escape, escaped, fit, truncate
 from routing import RoutingConfig, rulebook
 from routing.durations import format_duration, format_elapsed
-from storage.models import Event, LeadRow, LeadState
+from storage.models import CrmLink, Event, LeadRow, LeadState
 
 MESSAGE_LIMIT = 1200  # characters of the form's message shown on the card, before escaping
 TEXT_LIMIT = 2900  # Slack allows 3000 per section text; every text is cut *after* escaping
@@ -64,7 +64,11 @@ def lead_title(lead: LeadRow, limit: int = 150) -> str:
 
 
 def render_card(
-    lead: LeadRow, config: RoutingConfig, now: datetime, events: Sequence[Event] = ()
+    lead: LeadRow,
+    config: RoutingConfig,
+    now: datetime,
+    events: Sequence[Event] = (),
+    crm: CrmLink | None = None,
 ) -> Card:
     data = lead.data
     title = lead_title(lead)
@@ -89,6 +93,16 @@ def render_card(
     status = _status(lead, config, now, events)
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": fit(status, TEXT_LIMIT)}})
     buttons = _buttons(lead)
+    if crm is not None and crm.url:  # where the rep works the lead
+        label = {"hubspot": "Open in HubSpot", "salesforce": "Open in Salesforce"}
+        buttons.append(
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": label.get(crm.provider, "Open in CRM")},
+                "action_id": Action.open_crm.value,
+                "url": crm.url[:3000],
+            }
+        )
     if buttons:
         blocks.append({"type": "actions", "block_id": f"lead_{lead.id}", "elements": buttons})
     state_word = OUTCOME_LABELS.get(LeadState(lead.state), lead.state)

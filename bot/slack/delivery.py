@@ -391,11 +391,13 @@ class Delivery:
     # ------------------------------------------------------------ cards
 
     def _card(self, lead_id: int) -> tuple[LeadRow, Card]:
-        found = queries.lead_with_events(self.runtime.engine, lead_id)
-        if found is None:
+        state = queries.card_state(self.runtime.engine, lead_id)
+        if state is None:
             raise Delivered
-        lead, history = found
-        return lead, render_card(lead, self.runtime.config, self.runtime.now(), history)
+        card = render_card(
+            state.lead, self.runtime.config, self.runtime.now(), state.events, state.link
+        )
+        return state.lead, card
 
     def _post_card(self, message: OutboxMessage) -> Done | None:
         assert message.lead_id is not None
@@ -622,7 +624,7 @@ class Delivery:
         if not copies or state is None:
             return None
         lead = state.lead
-        card = render_card(lead, self.runtime.config, self.runtime.now(), state.events)
+        card = render_card(lead, self.runtime.config, self.runtime.now(), state.events, state.link)
         for copy in copies:
             try:
                 self._update(copy.channel, copy.ts, card)

@@ -15,6 +15,7 @@ class Action(StrEnum):
     outcome = "lead_outcome"
     home_away = "home_away"
     home_back = "home_back"
+    open_crm = "lead_open_crm"  # a link button: Slack opens the URL, and tells us of the click
 
 
 class View(StrEnum):

@@ -64,6 +64,12 @@ def test_every_button_the_bot_shows_is_answered(bot):
     home = bot.standin.home_view("U0ANA")
     assert bot.slack.click("U0ANA", home, Action.home_back.value).status_code == 200
     clicked |= {Action.home_away, Action.home_back}
+
+    crm_button = {"type": "button", "action_id": Action.open_crm.value, "url": "https://x.io",
+                  "text": {"type": "plain_text", "text": "Open in HubSpot"}}  # fmt: skip
+    card.blocks.append({"type": "actions", "elements": [crm_button]})
+    assert bot.slack.click("U0ANA", card, Action.open_crm.value).status_code == 200
+    clicked.add(Action.open_crm)
     assert clicked == set(Action), "a new action id needs a click here"
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -147,6 +147,10 @@ def register(app: App, runtime: Runtime) -> None:
 
     later(app.action(Action.reassign.value))(open_modal(rulebook.Action.reassign, reassign_modal))
     later(app.action(Action.decline.value))(open_modal(rulebook.Action.decline, decline_modal))
+
+    @app.action(Action.open_crm.value)
+    def open_crm(ack: Ack) -> None:
+        ack()  # a link button: Slack opens the CRM record itself; nothing to do here
 
     @later(app.action(Action.home_away.value))
     def home_away(context: BoltContext, client: WebClient) -> None:
