@@ -254,3 +254,31 @@ def oldest_dm_card(session: Session) -> datetime | None:
         .where(OutboxMessage.status == OutboxStatus.pending)
         .where(OutboxMessage.priority == 0)
     ).one()
+
+
+def retry_dead(
+    session: Session, now: datetime, *, ids: Collection[int] = (), kind: str | None = None
+) -> int:
+    """Dead messages (these ids, or of this kind, or all) due again now, as if new: for after
+    a human fixed what they died of (a CRM token, a webhook's URL)."""
+    query = update(OutboxMessage).where(col(OutboxMessage.status) == OutboxStatus.dead)
+    if ids:
+        query = query.where(col(OutboxMessage.id).in_(sorted(ids)))
+    if kind:
+        query = query.where(col(OutboxMessage.kind) == kind)
+    result = session.execute(
+        query.values(status=OutboxStatus.pending, attempts=0, next_attempt_at=now, lease_owner=None)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def listing(
+    session: Session, *, status: str | None = None, kind: str | None = None, limit: int = 50
+) -> list[OutboxMessage]:
+    """The newest messages (of a status, of a kind), for `leadrouter outbox list`."""
+    query = select(OutboxMessage).order_by(col(OutboxMessage.id).desc()).limit(limit)
+    if status:
+        query = query.where(OutboxMessage.status == status)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return list(session.exec(query).all())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from bot.cli.check import check
+from bot.cli.outbox import outbox_app
 from bot.cli.serve import db_app, serve
 from bot.cli.simulate import simulate
 from bot.cli.stats import stats
@@ -22,6 +23,7 @@ app.command()(check)
 app.command()(simulate)
 app.command()(stats)
 app.add_typer(db_app, name="db")
+app.add_typer(outbox_app, name="outbox")
 
 if __name__ == "__main__":
     app()

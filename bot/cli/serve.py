@@ -40,7 +40,11 @@ def serve(
         for problem in exc.problems:
             typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(1) from None
-    server = assemble(runtime, scheduler=scheduler)
+    try:
+        server = assemble(runtime, scheduler=scheduler)
+    except ValueError as exc:  # a CRM configured without its credentials, say
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     # What start-up built (config, app, libraries) lives as long as the process: park it
     # outside the collector's reach, so a full collection mid-burst scans only what requests
     # made (it was a 140 ms pause of every request during a 500-click burst).

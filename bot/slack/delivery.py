@@ -41,7 +41,7 @@ from bot.crm import outbound, outcomes, writeback
 from bot.runtime import Runtime
 from bot.slack import messages, post_once
 from bot.slack.cards import Card, minimal_card, render_card
-from bot.slack.errors import Handling, error_code, handling, in_doubt, retry_after
+from bot.slack.errors import Failed, Handling, error_code, handling, in_doubt, retry_after
 from bot.slack.pacing import Pacer
 from storage import card_copies, lifecycle, outbox, queries
 from storage.db import read_only, transaction
@@ -70,6 +70,11 @@ WEB_API = {
     "conversations.open": WebClient.conversations_open,
 }
 PACED = ("chat.postMessage", "chat.update", "chat.delete")  # under the workspace's limit
+OUTSIDE_SLACK = {  # deliveries whose failure the triage channel hears of
+    "crm_sync": "The CRM write",
+    "crm_outcome": "Reading an outcome from the CRM",
+    "webhook": "An outbound webhook",
+}
 
 
 def process_id() -> str:
@@ -222,8 +227,13 @@ class Delivery:
             message.id,
             message.kind,
             code,
-            exc_info=not isinstance(exc, SlackApiError),
+            exc_info=not isinstance(exc, SlackApiError | Failed),
         )
+        if message.kind in OUTSIDE_SLACK:  # nobody sees these in Slack otherwise: say so
+            self._tell_triage_quietly(
+                f"⚠️ {OUTSIDE_SLACK[message.kind]} for lead {message.lead_id} failed for good "
+                f"({code[:200]}). Once the cause is fixed: `leadrouter outbox retry {message.id}`."
+            )
 
     def _release(self, message: OutboxMessage, reason: str) -> None:
         assert message.id is not None
@@ -605,6 +615,12 @@ class Delivery:
             f"⚠️ Lead {lead_id}: {why}.{moved} Please check this rep in Slack and routing.yml."
         )
         self.runtime.kick()
+
+    def _tell_triage_quietly(self, text: str) -> None:
+        try:
+            self._tell_triage(text)
+        except Exception as exc:  # the failure is logged and counted already
+            log.warning("could not tell triage: %s", error_code(exc))
 
     def _tell_triage(self, text: str) -> None:
         channel = self.runtime.config.triage.channel
