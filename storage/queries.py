@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from storage import load
 from storage.db import read_only
@@ -92,22 +92,14 @@ def card_state(engine: Engine, lead_id: int) -> CardState | None:
     """What a lead's card is rendered from, or None if the lead is gone. The pending updates
     are read first, so on PostgreSQL too every one of them is reflected in the lead read after."""
     with read_only(engine) as session:
-        pending = list(
-            session.exec(
-                select(OutboxMessage.id)
-                .where(OutboxMessage.lead_id == lead_id)
-                .where(OutboxMessage.kind == OutboxKind.update_cards)
-                .where(OutboxMessage.status == OutboxStatus.pending)
-            ).all()
-        )
+        pending = _pending(session, lead_id, OutboxKind.update_cards)
         lead = session.get(LeadRow, lead_id)
         if lead is None:
             return None
         events = session.exec(
             select(Event).where(Event.lead_id == lead_id).order_by(col(Event.id))
         ).all()
-        pending_ids = [i for i in pending if i is not None]
-        return CardState(lead, list(events), pending_ids, session.get(CrmLink, lead_id))
+        return CardState(lead, list(events), pending, session.get(CrmLink, lead_id))
 
 
 def card_copies(engine: Engine, lead_id: int) -> list[SlackMessage]:
@@ -148,16 +140,20 @@ def crm_state(
     the lead that this one covers (read first, as card_state does); None when this message
     was covered meanwhile or the lead is gone."""
     with read_only(engine) as session:
-        pending = list(
-            session.exec(
-                select(OutboxMessage.id)
-                .where(OutboxMessage.lead_id == lead_id)
-                .where(OutboxMessage.kind == OutboxKind.crm_sync)
-                .where(OutboxMessage.status == OutboxStatus.pending)
-            ).all()
-        )
+        pending = _pending(session, lead_id, OutboxKind.crm_sync)
         lead = session.get(LeadRow, lead_id)
         if message_id not in pending or lead is None:
             return None
-        covered = [i for i in pending if i is not None and i != message_id]
+        covered = [i for i in pending if i != message_id]
         return lead, session.get(CrmLink, lead_id), covered
+
+
+def _pending(session: Session, lead_id: int, kind: OutboxKind) -> list[int]:
+    """The lead's pending messages of a kind, read before the lead (see card_state)."""
+    found = session.exec(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.lead_id == lead_id)
+        .where(OutboxMessage.kind == kind)
+        .where(OutboxMessage.status == OutboxStatus.pending)
+    ).all()
+    return [i for i in found if i is not None]

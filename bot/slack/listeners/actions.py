@@ -4,6 +4,8 @@ by the outbox, never patched from the click."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -19,91 +21,73 @@ from bot.slack.wording import EXPIRED_TRIGGER, OLD_BUTTON, not_allowed, refusal,
 from routing import rulebook
 from storage import availability, lifecycle
 from storage.lifecycle import Refused
-from storage.models import LeadState
+from storage.models import CLOSED_STATES, LeadState
 
 log = logging.getLogger(__name__)
 TRIGGER_ERRORS = ("expired_trigger_id", "invalid_trigger_id", "exchanged_trigger_id")
 
 
+def _value(action: dict[str, Any]) -> Any:
+    return action.get("value")
+
+
+def _selected(action: dict[str, Any]) -> Any:
+    """The outcome menu's choice, if it is one of ours (an outcome we know)."""
+    value = (action.get("selected_option") or {}).get("value")
+    ref = LeadRef.read(value)
+    if ref is None or ref.outcome not in {s.value for s in CLOSED_STATES}:
+        return None
+    return value
+
+
 def register(app: App, runtime: Runtime) -> None:
     config = runtime.config
 
-    @later(app.action(Action.claim.value))
-    def claim(
-        action: dict[str, Any],
-        body: dict[str, Any],
-        context: BoltContext,
-        respond: Respond,
-        client: WebClient,
-    ) -> None:
-        ref = LeadRef.read(action.get("value"))
-        if ref is None:
-            tell(body, respond, client, OLD_BUTTON)
-            return
-        now = runtime.now()
-        try:
-            lead = lifecycle.claim(runtime.engine, config, ref.lead, context["actor"], now)
-        except Refused as refused:
-            tell(body, respond, client, refusal(refused, config, now, rulebook.Action.claim))
-            return
+    def lead_button(
+        name: Action, what: rulebook.Action, value: Callable[[dict[str, Any]], Any] = _value
+    ) -> Callable[[Callable[[LeadRef, str, datetime], None]], None]:
+        """A card button that changes its lead: the value read (an older card's gets a
+        sentence), the change made, a refusal worded for the person who clicked."""
+
+        def register_transition(change: Callable[[LeadRef, str, datetime], None]) -> None:
+            @later(app.action(name.value))
+            def handler(
+                action: dict[str, Any],
+                body: dict[str, Any],
+                context: BoltContext,
+                respond: Respond,
+                client: WebClient,
+            ) -> None:
+                ref = LeadRef.read(value(action))
+                if ref is None:
+                    tell(body, respond, client, OLD_BUTTON)
+                    return
+                now = runtime.now()
+                try:
+                    change(ref, context["actor"], now)
+                except Refused as refused:
+                    tell(body, respond, client, refusal(refused, config, now, what))
+                    return
+                runtime.kick()
+
+        return register_transition
+
+    @lead_button(Action.claim, rulebook.Action.claim)
+    def claim(ref: LeadRef, actor: str, now: datetime) -> None:
+        lead = lifecycle.claim(runtime.engine, config, ref.lead, actor, now)
         if lead.assigned_at is not None:
             runtime.metrics.time_to_claim.labels(lead.pool or "").observe(
                 (now - lead.assigned_at).total_seconds()
             )
-        runtime.kick()
 
-    @later(app.action(Action.contacted.value))
-    def contacted(
-        action: dict[str, Any],
-        body: dict[str, Any],
-        context: BoltContext,
-        respond: Respond,
-        client: WebClient,
-    ) -> None:
-        ref = LeadRef.read(action.get("value"))
-        if ref is None:
-            tell(body, respond, client, OLD_BUTTON)
-            return
-        try:
-            lifecycle.mark_contacted(
-                runtime.engine, config, ref.lead, context["actor"], runtime.now()
-            )
-        except Refused as refused:
-            text = refusal(refused, config, runtime.now(), rulebook.Action.contacted)
-            tell(body, respond, client, text)
-            return
-        runtime.kick()
+    @lead_button(Action.contacted, rulebook.Action.contacted)
+    def contacted(ref: LeadRef, actor: str, now: datetime) -> None:
+        lifecycle.mark_contacted(runtime.engine, config, ref.lead, actor, now)
 
-    @later(app.action(Action.outcome.value))
-    def outcome(
-        action: dict[str, Any],
-        body: dict[str, Any],
-        context: BoltContext,
-        respond: Respond,
-        client: WebClient,
-    ) -> None:
-        ref = LeadRef.read((action.get("selected_option") or {}).get("value"))
-        if ref is None or ref.outcome is None:
-            tell(body, respond, client, OLD_BUTTON)
-            return
-        try:
-            lifecycle.set_outcome(
-                runtime.engine,
-                config,
-                ref.lead,
-                context["actor"],
-                LeadState(ref.outcome),
-                runtime.now(),
-            )
-        except (Refused, ValueError) as problem:
-            message = (
-                refusal(problem, config, runtime.now(), rulebook.Action.outcome)
-                if isinstance(problem, Refused)
-                else "That is not an outcome."
-            )
-            tell(body, respond, client, message)
-            return
-        runtime.kick()
+    @lead_button(Action.outcome, rulebook.Action.outcome, _selected)
+    def outcome(ref: LeadRef, actor: str, now: datetime) -> None:
+        assert ref.outcome is not None  # (_selected reads only options with an outcome)
+        lifecycle.set_outcome(runtime.engine, config, ref.lead, actor, LeadState(ref.outcome), now)
 
     def open_modal(what: rulebook.Action, build: Any) -> Any:
         def handler(

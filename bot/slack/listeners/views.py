@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -34,64 +36,44 @@ def _value(view: dict[str, Any], block: str, action: str, key: str) -> Any:
 def register(app: App, runtime: Runtime) -> None:
     config = runtime.config
 
-    @app.view(View.reassign.value)
-    def reassign(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        if _again(context):
-            ack()
-            return
-        ref = LeadRef.read(view.get("private_metadata"))
-        if ref is None:
-            ack(response_action="update", view=notice_modal("Out of date", STALE_FORM))
-            return
+    def lead_form(
+        name: View, what: rulebook.Action, error_block: str
+    ) -> Callable[[Callable[[LeadRef, dict[str, Any], str, datetime], None]], None]:
+        """A submitted form that changes its lead: done once (a replay is acknowledged and
+        ignored), an out-of-date form answered in the form, a refusal shown under its field."""
+
+        def register_submission(change: Callable[[LeadRef, dict[str, Any], str, datetime], None]):
+            @app.view(name.value)
+            def handler(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+                if _again(context):
+                    ack()
+                    return
+                ref = LeadRef.read(view.get("private_metadata"))
+                if ref is None:
+                    ack(response_action="update", view=notice_modal("Out of date", STALE_FORM))
+                    return
+                now = runtime.now()
+                try:
+                    change(ref, view, context["actor"], now)
+                except Refused as refused:
+                    text = refusal(refused, config, now, what)[:150]
+                    ack(response_action="errors", errors={error_block: text})
+                    return
+                ack()
+                runtime.kick()
+
+        return register_submission
+
+    @lead_form(View.reassign, rulebook.Action.reassign, REASSIGN_USER_BLOCK)
+    def reassign(ref: LeadRef, view: dict[str, Any], actor: str, now: datetime) -> None:
         chosen = _value(view, REASSIGN_USER_BLOCK, REASSIGN_USER_INPUT, "selected_user")
         reason = (_value(view, REASON_BLOCK, REASON_INPUT, "value") or "").strip()
         rep = config.rep_by_slack_id(chosen or "")
         if rep is None:
-            ack(
-                response_action="errors",
-                errors={REASSIGN_USER_BLOCK: "That person is not a rep in routing.yml."},
-            )
-            return
-        try:
-            lifecycle.reassign(
-                runtime.engine, config, ref.lead, context["actor"], rep.id, reason, runtime.now()
-            )
-        except Refused as refused:
-            ack(
-                response_action="errors",
-                errors={
-                    REASSIGN_USER_BLOCK: refusal(
-                        refused, config, runtime.now(), rulebook.Action.reassign
-                    )[:150]
-                },
-            )
-            return
-        ack()
-        runtime.kick()
+            raise Refused("unknown_rep", "that person is not a rep in routing.yml")
+        lifecycle.reassign(runtime.engine, config, ref.lead, actor, rep.id, reason, now)
 
-    @app.view(View.decline.value)
-    def decline(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
-        if _again(context):
-            ack()
-            return
-        ref = LeadRef.read(view.get("private_metadata"))
-        if ref is None:
-            ack(response_action="update", view=notice_modal("Out of date", STALE_FORM))
-            return
+    @lead_form(View.decline, rulebook.Action.decline, REASON_BLOCK)
+    def decline(ref: LeadRef, view: dict[str, Any], actor: str, now: datetime) -> None:
         reason = (_value(view, REASON_BLOCK, REASON_INPUT, "value") or "").strip()
-        try:
-            lifecycle.decline(
-                runtime.engine, config, ref.lead, context["actor"], reason, runtime.now()
-            )
-        except Refused as refused:
-            ack(
-                response_action="errors",
-                errors={
-                    REASON_BLOCK: refusal(refused, config, runtime.now(), rulebook.Action.decline)[
-                        :150
-                    ]
-                },
-            )
-            return
-        ack()
-        runtime.kick()
+        lifecycle.decline(runtime.engine, config, ref.lead, actor, reason, now)
