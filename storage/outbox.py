@@ -190,13 +190,17 @@ def channel_backlog(session: Session, target: str) -> int:
 def summarise_channel(session: Session, target: str, now: datetime, current: int) -> list[int]:
     """Take the cards waiting for this channel off the queue, to be told in one summary
     message instead: `current` (the message being delivered) and those nobody holds (a card
-    another worker is delivering goes its own way); returns their leads."""
+    another worker is delivering goes its own way) and no attempt may have posted already (a
+    card in doubt is looked for first, by its own delivery); returns their leads."""
     waiting = session.exec(
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.pending)
         .where(OutboxMessage.kind == Kind.post_card)
         .where(OutboxMessage.target == target)
-        .where(col(OutboxMessage.lease_owner).is_(None) | (col(OutboxMessage.id) == current))
+        .where(
+            (col(OutboxMessage.lease_owner).is_(None) & ~col(OutboxMessage.in_doubt))
+            | (col(OutboxMessage.id) == current)
+        )
         .with_for_update(skip_locked=True)
     ).all()
     leads = []

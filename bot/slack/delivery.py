@@ -452,10 +452,11 @@ class Delivery:
         lead_id = message.lead_id
         if card_copies.exists(self.runtime.engine, lead_id, target=channel):
             return None
-        if kind == "channel" and self._flooded(message, channel):
-            return Done("summarised: the channel was flooded")
+        # a card in doubt may be in the channel already: look before summarising it away
         if adopted := self._adopt(message, channel, kind, None, channel):
             return adopted
+        if kind == "channel" and self._flooded(message, channel):
+            return Done("summarised: the channel was flooded")
         _lead, card = self._card(lead_id)
         try:
             posted = self._post(message, channel, card)

@@ -162,6 +162,21 @@ def pending_outbox(engine: Engine) -> int:
         ).one()
 
 
+def pending_described(engine: Engine, limit: int = 10) -> str:
+    """What still waits in the outbox, for a failure message: kind, attempts, lease, error."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.pending)
+        ).all()
+    lines = [
+        f"#{m.id} {m.kind} lead {m.lead_id} -> {m.target} attempts={m.attempts} "
+        f"due={m.next_attempt_at:%H:%M:%S} lease={m.lease_owner} doubt={m.in_doubt} "
+        f"error={m.last_error}"
+        for m in rows[:limit]
+    ]
+    return f"{len(rows)} pending:\n" + "\n".join(lines)
+
+
 # --------------------------------------------------------------------------- Slack stand-in
 
 

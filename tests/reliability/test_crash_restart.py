@@ -27,6 +27,7 @@ from tests.reliability.conftest import (
     LeadPoster,
     Servers,
     cards_posted,
+    pending_described,
     pending_outbox,
     wait_until,
 )
@@ -102,7 +103,12 @@ def test_a_server_killed_mid_burst_keeps_every_accepted_lead_and_posts_each_card
         replays = sum(pool.map(retry, failed))
     assert replays == sum(lead(n)["email"] in stored for n in failed)
 
-    wait_until(lambda: pending_outbox(engine) == 0, 60, "the outbox to drain after the restart")
+    try:
+        wait_until(lambda: pending_outbox(engine) == 0, 60, "the outbox to drain after restart")
+    except AssertionError as gave_up:
+        raise AssertionError(
+            f"{gave_up}\n{pending_described(engine)}\n{second.log()[-3000:]}"
+        ) from None
 
     with Session(engine) as session:
         leads = session.exec(select(LeadRow)).all()

@@ -72,3 +72,28 @@ def test_slack_timing_out_delays_cards_and_never_loses_one(impatient_bot):
     assert all(copies[(lead, "dm")] == 1 and copies[(lead, "channel")] == 1 for lead in leads)
     posted = Counter(m.channel for m in bot.standin.messages())
     assert posted["C0SALES"] + sum(v for k, v in posted.items() if k.startswith("D")) == 80
+
+
+def test_a_flooded_channel_never_summarises_a_card_slack_already_took(impatient_bot):
+    """The first channel posts time out after Slack took them, then the channel floods: those
+    cards are found and kept, not also counted in the summary (no lead twice in the channel)."""
+    bot = impatient_bot
+    bot.standin.answer_late("chat.postMessage", 0.6, times=3, channel="C0SALES")
+    leads = [bot.post_lead(email=f"buyer{n}@doubt{n}.example")["lead_id"] for n in range(3)]
+    bot.deliver()  # three channel cards posted, each answer too late: in doubt
+    leads += [bot.post_lead(email=f"buyer{n}@flood{n}.example")["lead_id"] for n in range(100)]
+    recover(bot, rounds=4)
+
+    with Session(bot.engine) as session:
+        copies = Counter((c.lead_id, c.kind) for c in session.exec(select(SlackMessage)))
+        summarised = {
+            m.lead_id
+            for m in session.exec(select(OutboxMessage))
+            if (m.last_error or "").startswith("summarised")
+        }
+    in_channel = Counter(  # every card carries its lead in its metadata (bot.slack.post_once)
+        m.metadata["event_payload"]["lead"] for m in bot.standin.messages("C0SALES") if m.metadata
+    )
+    assert summarised, "100 cards at once flood the channel"
+    assert all(in_channel[lead] + (lead in summarised) == 1 for lead in leads)
+    assert all(copies[(lead, "channel")] == in_channel[lead] for lead in leads)
