@@ -94,3 +94,25 @@ def test_a_pool_managers_team_board_shows_their_pool(standin, tmp_path, now):
         assert "<@U0ANA>" not in board and "Unclaimed: 0" in board
     finally:
         bot.server.close()
+
+
+def test_routing_stats_shows_a_pool_manager_their_own_pools(standin, tmp_path, now):
+    config = team(
+        {
+            "managers: [U0BOSS]": "managers: []",
+            "overflow: {members: [mia], channel: C0OVER}": (
+                "overflow: {members: [mia], channel: C0OVER, manager: U0BOSS}"
+            ),
+        }
+    )
+    bot = make_bot(standin, tmp_path, now, config)
+    try:
+        bot.slack.command("U0BOSS", "/routing-stats")
+        reports = wait_until(lambda: bot.standin.responses())
+        assert [r["text"] for r in reports] == ["Routing stats · 7d · overflow"]
+
+        bot.slack.command("U0BOSS", "/routing-stats", "sales")
+        refused = wait_until(lambda: bot.standin.responses()[1:])[-1]["text"]
+        assert refused.startswith("You manage overflow; the stats of sales are for")
+    finally:
+        bot.server.close()

@@ -1,4 +1,8 @@
-"""/routing-stats [today|7d|30d|90d] [pool] — managers only; an ephemeral report."""
+"""/routing-stats [today|7d|30d|90d] [pool] — managers only; an ephemeral report.
+
+Who sees what follows the rulebook's managers: a top-level manager sees every pool (all of
+them together unless a pool is named); a pool's manager sees their own pools, one report per
+pool unless one is named, and is told whose pool another one is."""
 
 from __future__ import annotations
 
@@ -49,6 +53,7 @@ def register(app: App, runtime: Runtime) -> None:
             return
         try:
             period, pool = parse_args(command.get("text", ""), config)
+            pools = scoped_pools(config, context["actor"], pool)
         except ValueError as problem:
             respond(str(problem))
             return
@@ -57,13 +62,46 @@ def register(app: App, runtime: Runtime) -> None:
         if period == "today":  # "today" is the asker's own day
             fallback = ZoneInfo(config.timezone)
             zone_now = now.astimezone(slack_zone(client, command["user_id"], fallback))
-        report = build_report(
-            runtime.engine, config, period_start(period, now, zone_now), now, pool
+        since = period_start(period, now, zone_now)
+        for each in pools:
+            report = build_report(runtime.engine, config, since, now, each)
+            respond(
+                blocks=stats_render.blocks(report, config, period, _links(runtime, client, report)),
+                text=f"Routing stats · {period}" + (f" · {each}" if each else ""),
+            )
+
+
+def scoped_pools(config: RoutingConfig, actor: str, asked: str | None) -> list[str | None]:
+    """The reports to show: [None] (every pool together) for a top-level manager who named no
+    pool, else the pool asked for or each pool the asker manages. ValueError for a pool that is
+    not theirs, or when they manage reps but no pool."""
+    managed = rulebook.managed_pools(config, actor)
+    if managed is None:
+        return [asked]
+    if asked is not None:
+        if asked not in managed:
+            owner = config.pools[asked].manager
+            whose = f"its manager, {_mention(config, owner)}" if owner else "top-level managers"
+            raise ValueError(
+                f"You manage {_listed(managed)}; the stats of {asked} are for {whose}."
+            )
+        return [asked]
+    if not managed:
+        raise ValueError(
+            "You manage reps but no pool, and /routing-stats reports on pools. "
+            "A top-level manager (managers: in routing.yml) sees every pool."
         )
-        respond(
-            blocks=stats_render.blocks(report, config, period, _links(runtime, client, report)),
-            text=f"Routing stats · {period}",
-        )
+    return sorted(managed)
+
+
+def _listed(pools: set[str]) -> str:
+    return ", ".join(sorted(pools)) if pools else "no pool"
+
+
+def _mention(config: RoutingConfig, manager: str) -> str:
+    """A pool's manager is a rep's key or a Slack member id."""
+    rep = config.reps.get(manager)
+    return f"<@{rep.slack_id if rep else manager}>"
 
 
 def _links(runtime: Runtime, client: WebClient, report: Any) -> dict[int, str]:
