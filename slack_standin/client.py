@@ -8,9 +8,7 @@ modal submissions and events — against a running leadrouter (or any Bolt app).
 
 from __future__ import annotations
 
-import itertools
 import json
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,14 +18,14 @@ import httpx
 
 from slack_standin import payloads
 from slack_standin.records import Message, View
+from slack_standin.sender import SlackSender
 from slack_standin.server import SlackStandin
 from slack_standin.signing import signed_headers
-from slack_standin.workspace import Identity
 
 FORM = "application/x-www-form-urlencoded"
 
 
-class SlackRequests:
+class SlackRequests(SlackSender):
     def __init__(
         self,
         app_url: str,
@@ -41,16 +39,13 @@ class SlackRequests:
         """`app_url` is the app's root (…/slack/events is appended) or the events URL itself.
         With a `standin`, trigger_ids and response_urls are registered there so views.open
         accepts them and responses are recorded. `http` may be a TestClient (in-process)."""
+        super().__init__(standin, clock=clock)
         base = app_url.rstrip("/")
         self.events_url = base if base.endswith("/slack/events") else f"{base}/slack/events"
         self.signing_secret = signing_secret
-        self.standin = standin
-        self.identity = standin.identity if standin else Identity()
         self.http = http or httpx.Client(timeout=timeout)
-        self.clock = clock
         self.sent: list[dict[str, Any]] = []  # every payload sent, decoded, in order
         self.last: tuple[bytes, str, dict[str, str]] = (b"", FORM, {})  # the last request
-        self._serial = itertools.count(1)
 
     # the interactions --------------------------------------------------------
     def click(
@@ -62,50 +57,13 @@ class SlackRequests:
         **post_options: Any,
     ) -> httpx.Response:
         """Click the element `action_id` on a posted message or an opened/published view."""
-        act = payloads.action(source.blocks, action_id, self._ts(), value)
-        common = {"trigger_id": self._trigger(user)}
-        i = self.identity
-        if isinstance(source, View):
-            view = source.as_slack(i.app_id, i.team_id, i.bot_id)
-            body = payloads.block_actions(
-                i,
-                self._user(user),
-                act,
-                **common,
-                view=view,
-                container={"type": "view", "view_id": source.id},
-            )
-        else:
-            body = payloads.block_actions(
-                i,
-                self._user(user),
-                act,
-                **common,
-                container={
-                    "type": "message",
-                    "message_ts": source.ts,
-                    "channel_id": source.channel,
-                    "is_ephemeral": False,
-                },
-                channel={"id": source.channel, "name": self._channel_name(source.channel)},
-                message=source.as_slack(i.bot_id, i.app_id, i.team_id),
-                response_url=self._response_url(user, source.channel, source.ts),
-            )
-        return self.interaction(body, **post_options)
+        return self.interaction(self.click_body(user, source, action_id, value), **post_options)
 
     def submit_view(
         self, user: str, view: View, values: dict[str, Any] | None = None, **post_options: Any
     ) -> httpx.Response:
         """Submit a modal; `values` maps input action_ids to what the user entered/chose."""
-        i = self.identity
-        body = payloads.view_submission(
-            i,
-            self._user(user),
-            view.as_slack(i.app_id, i.team_id, i.bot_id),
-            values or {},
-            trigger_id=self._trigger(user),
-        )
-        return self.interaction(body, **post_options)
+        return self.interaction(self.submission_body(user, view, values), **post_options)
 
     def command(
         self,
@@ -117,23 +75,12 @@ class SlackRequests:
         **post_options: Any,
     ) -> httpx.Response:
         """A slash command, by default typed in the user's DM with the app."""
-        channel_id = channel or (self.standin.dm_channel(user) if self.standin else "D0STANDIN")
-        fields = payloads.slash_command(
-            self.identity,
-            user,
-            self._user(user)["name"],
-            command,
-            text,
-            channel_id=channel_id,
-            channel_name=self._channel_name(channel_id),
-            response_url=self._response_url(user, channel_id, None),
-            trigger_id=self._trigger(user),
-        )
+        fields = self.command_fields(user, command, text, channel)
         self.sent.append(fields)
         return self.post(urlencode(fields).encode(), FORM, **post_options)
 
     def home_opened(self, user: str, *, tab: str = "home", **post_options: Any) -> httpx.Response:
-        channel = self.standin.dm_channel(user) if self.standin else "D0STANDIN"
+        channel = self._dm_channel(user)
         home = self.standin.home_view(user) if self.standin else None
         i = self.identity
         view = home.as_slack(i.app_id, i.team_id, i.bot_id) if home else None
@@ -151,12 +98,7 @@ class SlackRequests:
     ) -> httpx.Response:
         """Any Events API event in its event_callback envelope; `retry_num` marks a
         redelivery (X-Slack-Retry-Num), as Slack does after a slow acknowledgement."""
-        body = payloads.event_callback(
-            self.identity,
-            event,
-            event_id=f"Ev{next(self._serial):08d}",
-            event_time=int(self.clock()),
-        )
+        body = self.event_body(event)
         headers = dict(post_options.pop("headers", None) or {})
         if retry_num is not None:
             headers.update(
@@ -211,27 +153,3 @@ class SlackRequests:
         content, content_type, _headers = self.last
         retry = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": reason}
         return self.post(content, content_type, headers=retry)
-
-    # helpers -------------------------------------------------------------------
-    def _ts(self) -> str:
-        return f"{self.clock():.6f}"
-
-    def _user(self, user_id: str) -> dict[str, Any]:
-        known = self.standin.workspace.users.get(user_id) if self.standin else None
-        return payloads.user_ref(self.identity, user_id, known.name if known else user_id.lower())
-
-    def _channel_name(self, channel_id: str) -> str:
-        found = self.standin.workspace.find_channel(channel_id) if self.standin else None
-        if found is None or found.is_im or channel_id.startswith("D"):
-            return "directmessage" if channel_id.startswith("D") else channel_id
-        return found.name
-
-    def _trigger(self, user: str) -> str:
-        if self.standin:
-            return self.standin.issue_trigger(user)
-        return f"{int(self.clock())}.{next(self._serial)}.{secrets.token_hex(8)}"
-
-    def _response_url(self, user: str, channel: str | None, ts: str | None) -> str:
-        if self.standin:
-            return self.standin.issue_response_url(user, channel, ts)
-        return f"https://hooks.slack.com/actions/{self.identity.team_id}/{next(self._serial)}/x"

@@ -93,8 +93,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from slack_standin import payloads
 from slack_standin.records import Call, Message, View
+from slack_standin.sender import SlackSender
 from slack_standin.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -557,8 +557,8 @@ class SocketModeAPI:
         return self.socket_mode.hang_up(code)
 
 
-class SocketRequests:
-    """SlackRequests' interactions over Socket Mode: the same bodies (slack_standin.payloads),
+class SocketRequests(SlackSender):
+    """SlackRequests' interactions over Socket Mode: the same bodies (slack_standin.sender),
     sent as envelopes; each call waits for the app's ack and returns it.
 
         slack = SocketRequests(standin)
@@ -566,102 +566,34 @@ class SocketRequests:
         slack.command("U1", "/away", "2h")
     """
 
+    event_prefix = "EvS"
+
     def __init__(
         self, standin: SlackStandin, *, timeout: float = 5.0, clock: Callable[[], float] = time.time
     ) -> None:
-        self.standin = standin
-        self.identity = standin.identity
+        super().__init__(standin, clock=clock)
+        self.standin: SlackStandin = standin
         self.timeout = timeout
-        self.clock = clock
         self.sent: list[tuple[str, str]] = []  # (kind, envelope_id), in order
-        self._serial = 0
 
     def click(self, user: str, source: Message | View, action_id: str, value: Any = None) -> Ack:
         """Click the element `action_id` on a posted message or an opened/published view."""
-        i = self.identity
-        act = payloads.action(source.blocks, action_id, self._ts(), value)
-        trigger = self.standin.issue_trigger(user)
-        if isinstance(source, View):
-            body = payloads.block_actions(
-                i,
-                self._user(user),
-                act,
-                trigger_id=trigger,
-                view=source.as_slack(i.app_id, i.team_id, i.bot_id),
-                container={"type": "view", "view_id": source.id},
-            )
-        else:
-            body = payloads.block_actions(
-                i,
-                self._user(user),
-                act,
-                trigger_id=trigger,
-                container={
-                    "type": "message",
-                    "message_ts": source.ts,
-                    "channel_id": source.channel,
-                    "is_ephemeral": False,
-                },
-                channel={"id": source.channel, "name": self._channel_name(source.channel)},
-                message=source.as_slack(i.bot_id, i.app_id, i.team_id),
-                response_url=self.standin.issue_response_url(user, source.channel, source.ts),
-            )
-        return self.send("interactive", body)
+        return self.send("interactive", self.click_body(user, source, action_id, value))
 
     def submit_view(self, user: str, view: View, values: dict[str, Any] | None = None) -> Ack:
-        i = self.identity
-        body = payloads.view_submission(
-            i,
-            self._user(user),
-            view.as_slack(i.app_id, i.team_id, i.bot_id),
-            values or {},
-            trigger_id=self.standin.issue_trigger(user),
-        )
-        return self.send("interactive", body)
+        return self.send("interactive", self.submission_body(user, view, values))
 
     def command(
         self, user: str, command: str, text: str = "", *, channel: str | None = None
     ) -> Ack:
         """A slash command, by default typed in the user's DM with the app."""
-        channel_id = channel or self.standin.dm_channel(user)
-        fields = payloads.slash_command(
-            self.identity,
-            user,
-            self._user(user)["name"],
-            command,
-            text,
-            channel_id=channel_id,
-            channel_name=self._channel_name(channel_id),
-            response_url=self.standin.issue_response_url(user, channel_id, None),
-            trigger_id=self.standin.issue_trigger(user),
-        )
-        return self.send("slash_commands", fields)
+        return self.send("slash_commands", self.command_fields(user, command, text, channel))
 
     def event(self, event: dict[str, Any]) -> Ack:
         """Any Events API event in its event_callback body."""
-        self._serial += 1
-        body = payloads.event_callback(
-            self.identity,
-            event,
-            event_id=f"EvS{self._serial:07d}",
-            event_time=int(self.clock()),
-        )
-        return self.send("events_api", body)
+        return self.send("events_api", self.event_body(event))
 
     def send(self, kind: str, payload: dict[str, Any]) -> Ack:
         envelope_id = self.standin.send_envelope(kind, payload)
         self.sent.append((kind, envelope_id))
         return self.standin.wait_for_ack(envelope_id, self.timeout)
-
-    def _ts(self) -> str:
-        return f"{self.clock():.6f}"
-
-    def _user(self, user_id: str) -> dict[str, Any]:
-        known = self.standin.workspace.users.get(user_id)
-        return payloads.user_ref(self.identity, user_id, known.name if known else user_id.lower())
-
-    def _channel_name(self, channel_id: str) -> str:
-        if channel_id.startswith("D"):
-            return "directmessage"
-        found = self.standin.workspace.find_channel(channel_id)
-        return found.name if found is not None and not found.is_im else channel_id
