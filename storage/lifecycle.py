@@ -89,7 +89,10 @@ def apply_decision(
         detail={"via": kind},
     )
     for notice, target in rows.new_owner_notices(decision, config):
-        outbox.enqueue(session, notice, now, lead_id=row.id, target=target)
+        if notice is outbox.Kind.post_card:
+            outbox.enqueue_card(session, now, row.id, target)
+        else:
+            outbox.enqueue(session, notice, now, lead_id=row.id, target=target)
 
 
 def _sync_crm(session: Session, config: RoutingConfig, row: LeadRow, now: datetime) -> None:

@@ -34,6 +34,22 @@ def enqueue(
     return message
 
 
+def enqueue_card(session: Session, now: datetime, lead_id: int, target: str | None) -> None:
+    """Post the lead's card to `target`, unless a post there still waits or is being delivered
+    (perhaps by another replica): that one renders the card as it is when it goes out, so a
+    second would only put the card in the conversation twice (a pass back to the pool channel
+    while its first copy is still on its way)."""
+    waiting = session.exec(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.lead_id == lead_id)
+        .where(OutboxMessage.kind == Kind.post_card)
+        .where(OutboxMessage.target == target)
+        .where(OutboxMessage.status == OutboxStatus.pending)
+    ).first()
+    if waiting is None:
+        enqueue(session, Kind.post_card, now, lead_id=lead_id, target=target)
+
+
 def enqueue_once(
     engine: Engine,
     key: str,

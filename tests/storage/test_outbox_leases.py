@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import select
+
 from routing import Lead
-from storage import intake, outbox, queries
+from storage import intake, lifecycle, outbox, queries
 from storage.db import transaction
+from storage.models import OutboxMessage
 from tests.storage.team import team
 
 CONFIG = team()
@@ -77,3 +80,20 @@ def test_coalesced_updates_are_done_and_only_pending_ones_count(engine, now):
         assert outbox.coalesce(session, state.pending_updates[:2], now) == 0  # done already
         assert not outbox.is_pending(session, state.pending_updates[0])
         assert outbox.is_pending(session, state.pending_updates[2])
+
+
+def test_a_lead_passed_on_before_its_channel_copy_went_out_is_posted_there_once(engine, now):
+    """The ladder's pass (or "not mine") queues the new owner's card and a channel copy; when the
+    first copy is still waiting, or on its way from another replica, one post covers both."""
+    lead_id = intake.intake(engine, CONFIG, Lead(email="kim@acme.io"), source="t", now=now).lead_id
+    with transaction(engine) as session:  # another replica is posting the first channel copy
+        leased = outbox.lease_due(session, now, LEASE, 10, owner="other")
+    assert ("post_card", "channel:C0SALES") in {(m.kind, m.target) for m in leased}
+    lifecycle.reroute(engine, CONFIG, lead_id, "no answer", now + timedelta(seconds=3))
+    with transaction(engine) as session:
+        posts = session.exec(
+            select(OutboxMessage.target)
+            .where(OutboxMessage.lead_id == lead_id)
+            .where(OutboxMessage.kind == "post_card")
+        ).all()
+    assert sorted(posts) == ["channel:C0SALES", "dm:ana", "dm:ben"]
