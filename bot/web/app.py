@@ -8,9 +8,9 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import webhooks
 from bot.crm import outcomes
 from bot.runtime import Runtime
+from bot.web import webhooks
 from storage.db import ping
 
 
