@@ -12,7 +12,7 @@ from routing.simulate import simulate
 from storage import availability, intake, lifecycle
 from storage.analytics import build_report
 from tests.analytics.history import lead
-from tests.storage.team import team
+from tests.support.team import team
 
 SINCE = datetime(2026, 11, 16, tzinfo=UTC)  # a Monday, midnight UTC
 UNTIL = SINCE + timedelta(days=4)

@@ -20,7 +20,7 @@ from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import LeadState
 from tests.analytics.history import claimed
-from tests.storage.team import TEAM_YAML, team
+from tests.support.team import TEAM_YAML, team
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 

@@ -26,7 +26,7 @@ from tests.analytics.history import (
     offers,
     report,
 )
-from tests.storage.team import TEAM_YAML, team
+from tests.support.team import TEAM_YAML, team
 
 CONFIG = team()
 MINUTE = timedelta(minutes=1)

@@ -9,7 +9,7 @@ from bot.crm.ownership import Ownership
 from routing import Lead
 from routing.loader import parse_config
 from tests.crm.fake import FakeCrm
-from tests.storage.team import TEAM_YAML
+from tests.support.team import TEAM_YAML
 
 CONFIG = parse_config(
     TEAM_YAML.replace(

@@ -10,7 +10,7 @@ from bot.crm.ownership import Ownership
 from routing.loader import parse_config
 from storage.models import LeadRow
 from tests.crm.fake import FakeCrm
-from tests.storage.team import TEAM_YAML
+from tests.support.team import TEAM_YAML
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 CONFIG = parse_config(

@@ -31,8 +31,8 @@ from tests.reliability.conftest import (
     cards_posted,
     pending_described,
     pending_outbox,
-    wait_until,
 )
+from tests.support.waiting import wait_until
 
 BURST = 300
 THREADS = 6

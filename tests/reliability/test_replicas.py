@@ -25,8 +25,8 @@ from tests.reliability.conftest import (
     pending_outbox,
     slack_requests,
     texts_posted,
-    wait_until,
 )
+from tests.support.waiting import wait_until
 
 ON_POSTGRES = pytest.mark.parametrize(
     "database", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True

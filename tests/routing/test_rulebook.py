@@ -6,7 +6,7 @@ import pytest
 
 from routing import rulebook
 from routing.rulebook import Action
-from tests.storage.team import team
+from tests.support.team import team
 
 CONFIG = team(
     {

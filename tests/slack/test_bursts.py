@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import Session, select
 
 from storage.models import LeadRow, OutboxMessage, SlackMessage
-from tests.slack.conftest import make_bot
-from tests.storage.team import team
+from tests.support.slack_bot import make_bot
+from tests.support.team import team
 
 BURST = 500
 

@@ -11,7 +11,7 @@ from bot.slack.ids import Action
 from bot.slack.mrkdwn import escaped, fit
 from storage import lifecycle
 from storage.models import OutboxMessage
-from tests.slack.test_cards_end_to_end import wait_until
+from tests.support.waiting import wait_until
 
 
 def test_fit_never_cuts_an_entity_or_a_slack_token():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from sqlmodel import Session, select
@@ -10,17 +9,7 @@ from sqlmodel import Session, select
 from bot.slack.ids import Action
 from storage import lifecycle
 from storage.models import OutboxMessage
-
-
-def wait_until(predicate, timeout: float = 5.0):  # type: ignore[no-untyped-def]
-    """Bolt runs listeners after the ack, on its own threads: wait for their effect."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for the listener")
+from tests.support.waiting import wait_until
 
 
 def test_a_lead_reaches_its_owner_by_dm_and_the_pool_channel(bot):

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.jobs.scheduler import end_away
 from storage import availability, lifecycle
-from tests.slack.test_cards_end_to_end import wait_until
+from tests.support.waiting import wait_until
 
 
 def last_reply(bot) -> dict:  # type: ignore[no-untyped-def]

@@ -16,9 +16,9 @@ from bot.slack.ids import Action
 from bot.slack.pacing import Pacer
 from storage import lifecycle
 from storage.models import OutboxMessage, SlackMessage
-from tests.slack.conftest import make_bot
-from tests.slack.test_cards_end_to_end import wait_until
-from tests.storage.team import team
+from tests.support.slack_bot import make_bot
+from tests.support.team import team
+from tests.support.waiting import wait_until
 
 
 def card_posts(bot) -> list[str]:  # type: ignore[no-untyped-def]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.jobs.digest import send_digest
-from tests.slack.conftest import make_bot
-from tests.storage.team import team
+from tests.support.slack_bot import make_bot
+from tests.support.team import team
 
 MONDAY_NINE = datetime(2026, 11, 23, 9, 5, tzinfo=UTC)  # the team's time zone is UTC
 

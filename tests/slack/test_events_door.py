@@ -14,8 +14,8 @@ import pytest
 from bot.slack.ids import Action
 from slack_standin import SlackRequests, sign
 from storage import availability, lifecycle
-from tests.slack.conftest import SIGNING_SECRET
-from tests.slack.test_cards_end_to_end import wait_until
+from tests.support.slack_bot import SIGNING_SECRET
+from tests.support.waiting import wait_until
 
 
 def signed(body: bytes, content_type: str = "application/json", ts: str | None = None) -> dict:

@@ -10,7 +10,7 @@ import jsonschema
 import yaml
 
 from bot.slack.ids import Action, Command
-from tests.slack.test_cards_end_to_end import wait_until
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())

@@ -18,8 +18,8 @@ from bot.jobs.scheduler import feed_events
 from routing.loader import parse_config
 from storage import lifecycle
 from storage.models import OutboxMessage
-from tests.slack.conftest import make_bot
-from tests.storage.team import TEAM_YAML
+from tests.support.slack_bot import make_bot
+from tests.support.team import TEAM_YAML
 
 SECRET = "zapier-signing-secret-for-tests"
 

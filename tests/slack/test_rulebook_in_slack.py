@@ -7,9 +7,9 @@ import pytest
 from bot.slack.ids import Action
 from storage import lifecycle
 from storage.lifecycle import Refused
-from tests.slack.conftest import make_bot
-from tests.slack.test_cards_end_to_end import wait_until
-from tests.storage.team import team
+from tests.support.slack_bot import make_bot
+from tests.support.team import team
+from tests.support.waiting import wait_until
 
 
 def test_a_pool_member_cannot_reassign_a_colleagues_offered_lead_to_himself(bot):

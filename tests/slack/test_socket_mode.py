@@ -13,9 +13,9 @@ from bot.slack.ids import Action
 from slack_standin import SlackStandin
 from slack_standin.socket_mode import SocketRequests
 from storage import availability, lifecycle
-from tests.slack.conftest import Bot, make_bot
 from tests.slack_standin.test_socket_mode import hanging_up_on_close
-from tests.storage.team import team
+from tests.support.slack_bot import Bot, make_bot
+from tests.support.team import team
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from storage.db import serialize_routing
 from storage.intake import IntakeRequest, IntakeResult, intake_many
 from storage.intake_queue import _STOP, IntakeQueue
 from storage.models import Assignment, Event, IdempotencyKey, LeadRow, OutboxMessage
-from tests.storage.team import team
+from tests.support.team import team
 
 CONFIG = team()
 FELL_BACK = "each is tried alone"

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from routing import Lead
 from storage import intake
 from storage.models import Assignment, Event, IdempotencyKey, LeadRow, OutboxMessage, Rotation
-from tests.storage.team import team
+from tests.support.team import team
 
 CONFIG = team()
 

@@ -13,7 +13,7 @@ from routing import Lead
 from storage import availability, intake, lifecycle
 from storage.lifecycle import Refused
 from storage.models import Assignment, Event, LeadRow, LeadState, OutboxMessage
-from tests.storage.team import team
+from tests.support.team import team
 
 CONFIG = team()
 

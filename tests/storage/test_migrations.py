@@ -10,7 +10,7 @@ from routing import Lead
 from storage import intake
 from storage.db import make_engine
 from storage.migrate import _config, current_revision, head_revision, upgrade
-from tests.storage.team import team
+from tests.support.team import team
 
 
 def test_a_new_database_is_upgraded_to_head(tmp_path):

@@ -11,7 +11,7 @@ from routing import Lead
 from storage import intake, lifecycle, outbox, queries
 from storage.db import transaction
 from storage.models import OutboxMessage
-from tests.storage.team import team
+from tests.support.team import team
 
 CONFIG = team()
 LEASE = timedelta(seconds=10)

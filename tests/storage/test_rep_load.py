@@ -15,7 +15,7 @@ from routing import Lead
 from storage import availability, escalation, intake, lifecycle, load
 from storage.lifecycle import Refused
 from storage.models import LeadState
-from tests.storage.team import team
+from tests.support.team import team
 
 # Ana has room for two leads; the ladder reminds, opens the lead to the pool, then passes it;
 # two missed SLAs in a row set a rep away (the sweep's own /away path).

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.web import create_app
-from tests.storage.team import team
+from tests.support.team import team
 
 WEBHOOK_SECRET = "whsec-test-0123456789"
 

@@ -21,7 +21,7 @@ from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import LeadRow
 from tests.intake.intake_helpers import SIGNERS
-from tests.storage.team import team
+from tests.support.team import team
 from tests.web.conftest import MovableClock
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.web import create_app
 from tests.intake.intake_helpers import FIXTURES, SIGNERS, payload
-from tests.storage.team import team
+from tests.support.team import team
 from tests.web.conftest import sign_generic
 
 SECRETS = {

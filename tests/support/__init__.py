@@ -1,0 +1,1 @@
+"""Helpers shared by the test rooms: the team config, waiting for threads, the bot harness."""
