@@ -33,8 +33,10 @@ class HubSpotCrm:
     label = "HubSpot"
 
     def __init__(self, access_token: str, api_url: str, portal_id: str | None = None) -> None:
-        # No retries inside the client: the outbox retries, and routing must not wait.
-        self.client = HubSpot(access_token=access_token, host=api_url.rstrip("/"), retry=None)
+        # No retries inside the client: the outbox retries, and routing must not wait. `retry`
+        # must be False: the client drops a None and urllib3 then retries three times (a timed
+        # out GET went out four times).
+        self.client = HubSpot(access_token=access_token, host=api_url.rstrip("/"), retry=False)
         self.portal_id = portal_id
 
     # ------------------------------------------------------------ reading

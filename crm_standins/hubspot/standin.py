@@ -46,6 +46,7 @@ class HubSpotStandin(StandinServer):
         self.tokens = {token}
         self.portal_id = portal_id
         self.portal = Portal()
+        self.defaults = (burst, search_per_second)
         self.limits = Limits(burst=burst, search_per_second=search_per_second)
         self.limit_headers: dict[str, str] = {}
         self.token_broken = False
@@ -57,8 +58,7 @@ class HubSpotStandin(StandinServer):
         super().reset()
         with self.lock:
             self.portal = Portal()
-            self.limits.clear()
-            self.limits.enabled = True
+            self.limits = Limits(burst=self.defaults[0], search_per_second=self.defaults[1])
             self.token_broken, self.scopes, self.index_lag = False, None, 0.0
 
     # seeding -----------------------------------------------------------------

@@ -1,0 +1,54 @@
+"""The CRM stand-ins, one of each per test session, emptied before each test; a team whose
+reps have emails (the CRM's owners are matched to them by email)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from crm_standins.hubspot import HubSpotStandin
+from crm_standins.salesforce import SalesforceStandin
+from routing import RoutingConfig
+from tests.storage.team import team
+
+EMAILS = {
+    "ana: {slack_id: U0ANA, name: Ana, capacity: 100}": (
+        "ana: {slack_id: U0ANA, name: Ana, capacity: 100, email: ana@sales.io}"
+    ),
+    "ben: {slack_id: U0BEN, name: Ben}": "ben: {slack_id: U0BEN, name: Ben, email: ben@sales.io}",
+}
+
+
+def crm_team(crm: str) -> RoutingConfig:
+    config = team(EMAILS)
+    return (
+        team({**EMAILS, "managers: [U0BOSS]": f"managers: [U0BOSS]\ncrm: {crm}"}) if crm else config
+    )
+
+
+@pytest.fixture(scope="session")
+def running_hubspot() -> Iterator[HubSpotStandin]:
+    with HubSpotStandin() as hubspot:
+        yield hubspot
+
+
+@pytest.fixture
+def hubspot(running_hubspot: HubSpotStandin) -> HubSpotStandin:
+    running_hubspot.reset()
+    running_hubspot.add_owner("11", "ana@sales.io", "Ana", "Silva")
+    running_hubspot.add_owner("22", "ben@sales.io", "Ben", "Carter")
+    running_hubspot.add_owner("99", "someone@else.io", "Some", "One")
+    return running_hubspot
+
+
+@pytest.fixture(scope="session")
+def running_salesforce() -> Iterator[SalesforceStandin]:
+    with SalesforceStandin() as salesforce:
+        yield salesforce
+
+
+@pytest.fixture
+def salesforce(running_salesforce: SalesforceStandin) -> SalesforceStandin:
+    running_salesforce.reset()
+    return running_salesforce
