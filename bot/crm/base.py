@@ -32,6 +32,7 @@ class Record:
     id: str
     owner_id: str | None = None
     url: str | None = None
+    created: bool = False  # made by this call (a 409 or a duplicate rule's match: found)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,10 @@ class Crm(Protocol):
 
     def update_record(self, record: Record, changes: dict[str, str]) -> None: ...
 
-    def has_task(self, record: Record, marker: str) -> bool: ...
+    def has_task(self, record: Record, marker: str) -> bool:
+        """Is there a task with this marker on the record? Read from the record itself, not
+        from a search index that may not show a task made a moment ago."""
+        ...
 
     def create_task(self, record: Record, task: Task) -> None: ...
 

@@ -7,7 +7,8 @@ read and written, and the endpoints (HubSpot's CRM v3 reference):
 - the lead's contact: search by email, create (a 409 names the contact that exists), update
   `hubspot_owner_id` and `hs_lead_status` / `lifecyclestage`;
 - a task for the owner: POST /crm/v3/objects/tasks, associated with the contact (HubSpot's
-  association type 204, task to contact), found again by the marker in its subject;
+  association type 204, task to contact), found again by the marker in its subject among the
+  contact's tasks (GET the contact with ?associations=tasks, then tasks/batch/read);
 - outcomes: a deal's stage and its contacts, when HubSpot's webhook says a deal changed.
 """
 
@@ -19,6 +20,7 @@ from typing import Any
 from hubspot import HubSpot
 from hubspot.crm.contacts import SimplePublicObjectInput as ContactChanges
 from hubspot.crm.contacts import SimplePublicObjectInputForCreate as NewContact
+from hubspot.crm.objects.tasks import BatchReadInputSimplePublicObjectId as ReadTasks
 from hubspot.crm.objects.tasks import SimplePublicObjectInputForCreate as NewTask
 
 from bot.crm.base import Found, Record, Task
@@ -26,6 +28,7 @@ from bot.crm.errors import hubspot_failure
 
 TASK_TO_CONTACT = 204  # HubSpot-defined association type: task -> contact
 EXISTING_ID = re.compile(r"Existing ID:\s*(\d+)")
+BATCH = 100  # ids per batch read (HubSpot's batch endpoints take at most 100)
 TIMEOUT = 10.0  # seconds, for write-back calls (routing-time calls get the lead's budget)
 
 
@@ -100,7 +103,7 @@ class HubSpotCrm:
                 simple_public_object_input_for_create=NewContact(properties=properties),
                 _request_timeout=TIMEOUT,
             )
-            return self._record(str(created.id), owner_id)
+            return self._record(str(created.id), owner_id, created=True)
         existing = EXISTING_ID.search(conflict.message)  # 409: the contact exists already
         if existing is None:
             raise conflict.error
@@ -115,12 +118,30 @@ class HubSpotCrm:
             )
 
     def has_task(self, record: Record, marker: str) -> bool:
+        """The contact's tasks (its associations, then their subjects): not the search API,
+        whose index lags behind writes, nor CONTAINS_TOKEN, whose tokenizing of the marker's
+        hyphens HubSpot does not publish."""
         with hubspot_failure():
-            found = self.client.crm.objects.tasks.search_api.do_search(
-                public_object_search_request=_search("hs_task_subject", "CONTAINS_TOKEN", marker),
-                _request_timeout=TIMEOUT,
-            ).results
-        return bool(found)
+            contact = self.client.crm.contacts.basic_api.get_by_id(
+                contact_id=record.id, associations=["tasks"], _request_timeout=TIMEOUT
+            )
+            linked = (contact.associations or {}).get("tasks")
+            ids = [str(a.id) for a in (linked.results if linked else [])]
+            for start in range(0, len(ids), BATCH):
+                tasks = self.client.crm.objects.tasks.batch_api.read(
+                    batch_read_input_simple_public_object_id=ReadTasks(
+                        inputs=[{"id": i} for i in ids[start : start + BATCH]],
+                        properties=["hs_task_subject"],
+                        properties_with_history=[],
+                    ),
+                    archived=False,
+                    _request_timeout=TIMEOUT,
+                ).results
+                if any(
+                    marker in ((t.properties or {}).get("hs_task_subject") or "") for t in tasks
+                ):
+                    return True
+        return False
 
     def create_task(self, record: Record, task: Task) -> None:
         properties = {
@@ -172,13 +193,13 @@ class HubSpotCrm:
                     emails.append(email.lower())
         return stage, emails
 
-    def _record(self, contact_id: str, owner_id: str | None) -> Record:
+    def _record(self, contact_id: str, owner_id: str | None, *, created: bool = False) -> Record:
         url = (
             f"https://app.hubspot.com/contacts/{self.portal_id}/record/0-1/{contact_id}"
             if self.portal_id
             else None
         )
-        return Record("contact", contact_id, str(owner_id) if owner_id else None, url)
+        return Record("contact", contact_id, str(owner_id) if owner_id else None, url, created)
 
 
 def _search(prop: str, operator: str, value: str) -> dict[str, Any]:

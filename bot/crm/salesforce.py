@@ -169,7 +169,7 @@ class SalesforceCrm:
             lead["OwnerId"] = owner_id
         body = {k: v for k, v in lead.items() if v}
         created = self._request("POST", "sobjects/Lead", json=body).json()
-        return self._record(str(created["id"]), owner_id)
+        return self._record(str(created["id"]), owner_id, created=True)
 
     def update_record(self, record: Record, changes: dict[str, str]) -> None:
         self._request("PATCH", f"sobjects/{record.type}/{record.id}", json=changes)
@@ -212,10 +212,11 @@ class SalesforceCrm:
             str(r["Id"]): (str(r.get("Status") or ""), bool(r.get("IsConverted"))) for r in found
         }
 
-    def _record(self, lead_id: str, owner_id: str | None) -> Record:
+    def _record(self, lead_id: str, owner_id: str | None, *, created: bool = False) -> Record:
         return Record(
             "Lead",
             lead_id,
             str(owner_id) if owner_id else None,
             f"{self.instance_url}/lightning/r/Lead/{lead_id}/view",
+            created,
         )

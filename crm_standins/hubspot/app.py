@@ -38,6 +38,7 @@ SCOPE_OF_TYPE = {
     "deals": "crm.objects.deals",
     "tasks": "crm.objects.contacts",
 }
+BATCH_MAX = 100  # the batch endpoints' inputs
 OWNERS_MAX = 500  # GET /crm/v3/owners: limit "the maximum number of results to display per page"
 
 
@@ -47,7 +48,7 @@ def scope_for(route: str) -> str:
         return "crm.objects.owners.read"
     if kind == "associations":
         return "crm.objects.contacts.write"
-    access = "read" if action in ("search", "get") else "write"
+    access = "read" if action in ("search", "get", "read") else "write"
     return f"{SCOPE_OF_TYPE[kind]}.{access}"
 
 
@@ -203,6 +204,43 @@ def create_app(hs: HubSpotStandin) -> Starlette:
             "completedAt": stamp(hs.clock.now()),
         }
 
+    def batch_read(req: Req) -> tuple[int, Any]:
+        """POST …/batch/read: at most 100 ids; ids that do not exist make the answer a 207
+        with an OBJECT_NOT_FOUND error naming them (written from memory of HubSpot's)."""
+        kind = req.route.split(".")[0]
+        body = req.body if isinstance(req.body, dict) else {}
+        inputs = body.get("inputs")
+        if not isinstance(inputs, list) or len(inputs) > BATCH_MAX:
+            raise errors.invalid_input(f"inputs must be a list of at most {BATCH_MAX} ids")
+        wanted = body.get("properties") or None
+        found, missing = [], []
+        for one in inputs:
+            obj = hs.portal.objects[kind].get(str(one.get("id")))
+            if obj is None or obj.archived:
+                missing.append(str(one.get("id")))
+            else:
+                found.append(obj.as_json(wanted))
+        now = stamp(hs.clock.now())
+        answer: dict[str, Any] = {
+            "status": "COMPLETE",
+            "results": found,
+            "startedAt": now,
+            "completedAt": now,
+        }
+        if not missing:
+            return 200, answer
+        answer["numErrors"] = 1
+        answer["errors"] = [
+            {
+                "status": "error",
+                "category": "OBJECT_NOT_FOUND",
+                "message": f"Could not get some {SINGULAR[kind].upper()} objects, they may be "
+                "deleted or not exist. Check that ids are valid.",
+                "context": {"ids": missing},
+            }
+        ]
+        return 207, answer
+
     def associate_default(req: Req) -> tuple[int, Any]:
         p = req.params
         a_kind, b_kind = PLURAL.get(p["from_type"]), PLURAL.get(p["to_type"])
@@ -235,6 +273,11 @@ def create_app(hs: HubSpotStandin) -> Starlette:
             Route(
                 f"{objects}/batch/upsert",
                 endpoint(lambda k: f"{k}.upsert", upsert),
+                methods=["POST"],
+            ),
+            Route(
+                f"{objects}/batch/read",
+                endpoint(lambda k: f"{k}.read", batch_read),
                 methods=["POST"],
             ),
             Route(objects, endpoint(lambda k: f"{k}.create", create), methods=["POST"]),

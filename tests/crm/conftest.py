@@ -10,6 +10,7 @@ import pytest
 from crm_standins.hubspot import HubSpotStandin
 from crm_standins.salesforce import SalesforceStandin
 from routing import RoutingConfig
+from tests.slack.conftest import running_standin, standin  # noqa: F401 (the Slack stand-in)
 from tests.storage.team import team
 
 EMAILS = {

@@ -271,3 +271,25 @@ def test_the_search_index_can_lag_behind_writes(hubspot, client):
     assert client.crm.contacts.search_api.do_search(**search).total == 0
     hubspot.clock.advance(5.1)
     assert client.crm.contacts.search_api.do_search(**search).total == 1
+
+
+def test_a_batch_read_returns_the_asked_properties(hubspot, client):
+    from hubspot.crm.objects.tasks import BatchReadInputSimplePublicObjectId as Read
+
+    made = [
+        client.crm.objects.tasks.basic_api.create(
+            simple_public_object_input_for_create=NewTask(
+                properties={"hs_task_subject": f"t{n}", "hs_timestamp": "2026-12-03T15:30:00Z"}
+            )
+        ).id
+        for n in range(2)
+    ]
+    read = client.crm.objects.tasks.batch_api.read(
+        batch_read_input_simple_public_object_id=Read(
+            inputs=[{"id": i} for i in made],
+            properties=["hs_task_subject"],
+            properties_with_history=[],
+        )
+    )
+    assert read.status == "COMPLETE"
+    assert sorted(t.properties["hs_task_subject"] for t in read.results) == ["t0", "t1"]
