@@ -121,6 +121,23 @@ def salesforce_failure(response: httpx.Response) -> Failed:
     return Failed(Handling.permanent, f"{label}: {message[:200]}" if message else label)
 
 
+def duplicate_of(response: httpx.Response) -> list[tuple[str, str]]:
+    """The records a blocking duplicate rule names (DUPLICATES_DETECTED: the SOAP API's
+    DuplicateError in the REST body, duplicateResult.matchResults[].matchRecords[].record)."""
+    body = _json(response.content)
+    found: list[tuple[str, str]] = []
+    for error in body if isinstance(body, list) else []:
+        if not isinstance(error, dict) or error.get("errorCode") != "DUPLICATES_DETECTED":
+            continue
+        for match in (error.get("duplicateResult") or {}).get("matchResults") or []:
+            for record in match.get("matchRecords") or []:
+                fields = record.get("record") or {}
+                kind = (fields.get("attributes") or {}).get("type") or match.get("entityType")
+                if fields.get("Id") and kind:
+                    found.append((str(kind), str(fields["Id"])))
+    return found
+
+
 def transport_failure(exc: httpx.TransportError, who: str) -> Failed:
     return Failed(Handling.transient, f"{who}: {type(exc).__name__}")
 

@@ -163,15 +163,8 @@ def create_app(sf: SalesforceStandin) -> Starlette:
                 400, "JSON_PARSER_ERROR", "Unexpected character: was expecting JSON"
             )
         values = {k: v for k, v in req.body.items() if k != "attributes"}
-        if sf.block_duplicates and kind == "Lead" and values.get("Email"):
-            email = str(values["Email"]).lower()
-            same = [
-                r.id
-                for r in sf.org.of_type("Lead")
-                if str(r.fields.get("Email") or "").lower() == email
-            ]
-            if same:
-                raise errors.duplicates("Lead", same, api_url(req.params["version"]))
+        if sf.block_duplicates and kind == "Lead":
+            _refuse_duplicates(sf, values, api_url(req.params["version"]))
         record = sf.org.insert(kind, values, sf.clock.now())
         return 201, {"id": record.id, "success": True, "errors": []}
 
@@ -242,6 +235,35 @@ def create_app(sf: SalesforceStandin) -> Starlette:
             Route("/{path:path}", not_found, methods=["GET", "POST", "PATCH", "PUT", "DELETE"]),
         ]
     )
+
+
+def _refuse_duplicates(sf: SalesforceStandin, values: dict[str, Any], api: str) -> None:
+    """Salesforce's standard duplicate rules, set to block: a new Lead matching a Lead (same
+    email, or same first name, last name and company: the Standard Lead Matching Rule's exact
+    parts) or a Contact (same email: the rule for leads with duplicate contacts). Written from
+    memory of the rules' descriptions; real matching is fuzzier."""
+
+    def same(a: Any, b: Any) -> bool:
+        return bool(a) and bool(b) and str(a).strip().lower() == str(b).strip().lower()
+
+    leads = [
+        r.id
+        for r in sf.org.of_type("Lead")
+        if not r.fields.get("IsConverted")
+        and (
+            same(r.fields.get("Email"), values.get("Email"))
+            or all(
+                same(r.fields.get(f), values.get(f)) for f in ("FirstName", "LastName", "Company")
+            )
+        )
+    ]
+    if leads:
+        raise errors.duplicates("Lead", leads, api)
+    contacts = [
+        r.id for r in sf.org.of_type("Contact") if same(r.fields.get("Email"), values.get("Email"))
+    ]
+    if contacts:
+        raise errors.duplicates("Contact", contacts, api)
 
 
 def _fail(error: SalesforceError, headers: dict[str, str] | None = None) -> Answer:

@@ -88,6 +88,12 @@ def field_error(code: str, message: str, field: str) -> SalesforceError:
 
 
 def duplicates(object_type: str, matches: list[str], api: str) -> SalesforceError:
+    """`object_type`: the type of the records matched (the rule's duplicateRuleEntityType is
+    the new record's, Lead)."""
+    return _duplicates(object_type, matches, api)
+
+
+def _duplicates(object_type: str, matches: list[str], api: str) -> SalesforceError:
     """A duplicate rule that blocks (Duplicate Management; the REST body carries the SOAP
     API's DuplicateError: duplicateResult.matchResults[].matchRecords[].record, the message
     "Use one of these records?"; the nesting is written from memory)."""
@@ -109,10 +115,10 @@ def duplicates(object_type: str, matches: list[str], api: str) -> SalesforceErro
         "Use one of these records?",
         duplicateResult={
             "allowSave": False,
-            "duplicateRule": f"Standard_{object_type}_Duplicate_Rule",
-            "duplicateRuleEntityType": object_type,
-            "errorMessage": f"You're creating a duplicate {object_type.lower()} record. We "
-            "recommend you use an existing record instead.",
+            "duplicateRule": "Standard_Lead_Duplicate_Rule",
+            "duplicateRuleEntityType": "Lead",
+            "errorMessage": "You're creating a duplicate record. We recommend you use an "
+            "existing record instead.",
             "matchResults": [
                 {
                     "entityType": object_type,

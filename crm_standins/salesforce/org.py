@@ -210,6 +210,15 @@ class Org:
                     f"{object_type.lower()}",
                     name,
                 )
+        if kind == "datetime" and text:
+            try:
+                return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+            except ValueError as bad:
+                raise field_error(
+                    "JSON_PARSER_ERROR",
+                    f"Cannot deserialize instance of dateTime from VALUE_STRING value {text}",
+                    name,
+                ) from bad
         if kind == "date" and text:
             try:
                 datetime.strptime(text, "%Y-%m-%d")

@@ -79,10 +79,10 @@ def test_an_owner_who_is_no_rep_routes_by_the_rules_and_says_who(hubspot):
 def test_a_slow_hubspot_does_not_hold_the_lead_and_the_trace_says_so(hubspot):
     hubspot.add_contact("kim@acme.com", owner_id="22")
     _crm, ownership = lookup(hubspot)
-    hubspot.slow("contacts.search", 1.0)
+    hubspot.slow("contacts.search", 2.0)
     started = time.monotonic()
     answer = ownership.answer(Lead(email="kim@acme.com"))
-    assert time.monotonic() - started < 0.5, "the lead waited for HubSpot"
+    assert time.monotonic() - started < 1.0, "the lead waited for HubSpot (2 s)"
     assert answer is not None and answer.rep_id is None
     assert answer.why == "HubSpot not consulted: no answer within 300 ms"
 
