@@ -46,6 +46,9 @@ class Task:
 
 class Crm(Protocol):
     label: str  # "HubSpot", "Salesforce": how the trace and the card name it
+    # The CRM refuses a second record with the same email and names the first (HubSpot's 409):
+    # write-back then creates first and searches never (searches have the tightest limit).
+    email_is_unique: bool
 
     def find_owner(self, email: str | None, domain: str | None, timeout: float) -> Found | None: ...
 

@@ -59,6 +59,7 @@ def website_is(website: object, domain: str) -> bool:
 
 class SalesforceCrm:
     label = "Salesforce"
+    email_is_unique = False  # Leads may share an email; duplicate rules are the org's choice
 
     def __init__(
         self,

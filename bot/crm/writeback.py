@@ -3,7 +3,9 @@ its owner and status written, a task created for a new owner. Durable, retried a
 every outbox message (bot.slack.dispatch); this is what one delivery does.
 
 Each write is idempotent, so a retry after a timeout does no harm: a record is searched for
-(by email) before one is created, the owner and status are set to what the lead says now, and
+(by email) before one is created (in HubSpot, where an email is one contact's, the create
+comes first and its 409 names the contact that exists: no search, whose limit is the
+tightest and whose index lags), the owner and status are set to what the lead says now, and
 a task carries a marker (`leadrouter-<lead>-<rep>`) that is looked for on the record before a
 task is created, unless the record was created by this very sync. (The outbox's in-doubt flag
 is not enough: a CRM timeout reaches the outbox as a Failed, which it does not count as in
@@ -73,7 +75,10 @@ def sync(
     if link is not None:
         record = Record(link.record_type, link.record_id, None, link.url)
     else:
-        record = crm.find_record(str(email)) or crm.create_record(_fields(lead), owner_id)
+        if crm.email_is_unique:  # HubSpot: the create's 409 names the contact that exists
+            record = crm.create_record(_fields(lead), owner_id)
+        else:
+            record = crm.find_record(str(email)) or crm.create_record(_fields(lead), owner_id)
         link = CrmLink(
             lead_id=lead.id,
             provider=provider.value,
