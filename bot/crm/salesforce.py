@@ -225,7 +225,13 @@ class SalesforceCrm:
         return self._record(str(response.json()["id"]), owner_id, created=True)
 
     def update_record(self, record: Record, changes: dict[str, str]) -> None:
-        self._request("PATCH", f"sobjects/{record.type}/{record.id}", json=changes)
+        response = self._send("PATCH", f"sobjects/{record.type}/{record.id}", json=changes)
+        if response.status_code == 400 and b"CANNOT_UPDATE_CONVERTED_LEAD" in response.content:
+            # Converted in Salesforce meanwhile: the Lead is read-only now and Salesforce has
+            # the last word (the outcome poll brings it here). Nothing to write, nothing lost.
+            return
+        if response.status_code >= 300:
+            raise salesforce_failure(response)
 
     def has_task(self, record: Record, marker: str) -> bool:
         found = self.query(

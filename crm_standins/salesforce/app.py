@@ -190,6 +190,12 @@ def create_app(sf: SalesforceStandin) -> Starlette:
             raise SalesforceError(
                 400, "JSON_PARSER_ERROR", "Unexpected character: was expecting JSON"
             )
+        if record.type == "Lead" and record.fields.get("IsConverted"):
+            # A converted Lead is read-only (StatusCode CANNOT_UPDATE_CONVERTED_LEAD; the
+            # message from memory).
+            raise SalesforceError(
+                400, "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead"
+            )
         sf.org.update(
             record, {k: v for k, v in req.body.items() if k != "attributes"}, sf.clock.now()
         )

@@ -86,6 +86,23 @@ class SalesforceStandin(StandinServer):
     ) -> str:
         return self._insert("Account", {"Name": name, "Website": website, "OwnerId": owner_id})
 
+    def add_opportunity(
+        self, name: str, stage: str, *, account_id: str | None = None, owner_id: str | None = None
+    ) -> str:
+        closed = stage in ("Closed Won", "Closed Lost")
+        return self._insert(
+            "Opportunity",
+            {
+                "Name": name,
+                "StageName": stage,
+                "CloseDate": "2026-12-31",
+                "AccountId": account_id,
+                "OwnerId": owner_id,
+                "IsClosed": closed,
+                "IsWon": stage == "Closed Won",
+            },
+        )
+
     def session(self) -> str:
         """A valid access token, as SALESFORCE_ACCESS_TOKEN would hold one."""
         token = f"00D5g000000STAND!static{len(self.sessions)}"

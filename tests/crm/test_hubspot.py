@@ -216,3 +216,19 @@ def test_a_refused_token_is_given_up_and_never_logged(hubspot, caplog):
         and "401 INVALID_AUTHENTICATION" in refused.value.code
     )
     assert hubspot.token not in caplog.text and hubspot.token not in refused.value.code
+
+
+def test_owners_that_cannot_be_read_are_asked_for_once_a_minute_not_once_a_lead(hubspot):
+    now = [0.0]
+    crm = crm_of(hubspot)
+    ownership = Ownership(crm, CONFIG, clock=lambda: now[0])
+    ownership.refresh_owners()
+    hubspot.outage("owners.list", times=100)
+    now[0] = 601.0  # the list is stale
+    for _ in range(20):
+        assert ownership.rep_of("22") == "ben"  # the list last read still answers
+    time.sleep(0.3)
+    assert len(hubspot.calls("owners.list")) == 2  # start-up, then one attempt
+    now[0] = 662.0
+    ownership.rep_of("22")
+    hubspot.wait_for(lambda: len(hubspot.calls("owners.list")) == 3)

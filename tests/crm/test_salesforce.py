@@ -200,3 +200,16 @@ def test_the_daily_api_allocation_spent_waits_and_an_outage_retries(salesforce, 
     with pytest.raises(Failed) as down:
         crm.find_record("kim@acme.com")
     assert down.value.kind is Handling.transient and "503" in down.value.code
+
+
+def test_a_lead_converted_in_salesforce_meanwhile_is_left_to_salesforce(salesforce, reps):
+    """A rep marks the lead contacted in Slack after the Lead was converted in Salesforce (the
+    outcome poll has not run yet): Salesforce refuses to change a converted Lead, which is no
+    failure (it was given up, and the triage channel told, for nothing)."""
+    crm, ownership = lookup(salesforce)
+    link, _ = writeback.sync(crm, ownership, CONFIG, lead(), None, NOW)
+    assert link is not None
+    salesforce.convert_lead(link.record_id)
+    writeback.sync(crm, ownership, CONFIG, lead(state="contacted"), link, NOW)
+    assert salesforce.record(link.record_id)["Status"] == "Closed - Converted"
+    assert [c.status for c in salesforce.calls("sobjects.update")][-1] == 400
