@@ -38,6 +38,7 @@ FREE_MAIL = frozenset(
     }
 )  # fmt: skip
 OWNERS_TTL = 600.0  # seconds before the owners list is read again
+LATE_ANSWER = 5.0  # seconds a routing-time question may take, for the cache, after the lead went
 OWNERS_RETRY = 60.0  # seconds between attempts while it cannot be read (the CRM is down)
 
 
@@ -137,7 +138,10 @@ class Ownership:
             cached = self.cache.get(key)
         if cached is not None and cached[0] > self.clock():
             return self._says(cached[1], email, domain)
-        future = self.pool.submit(self._ask, key, budget / 1000)
+        # The lead waits `budget`; the question may take longer (LATE_ANSWER), so that a slow
+        # CRM's answer still fills the cache. Asked with the budget as its timeout, the CRM
+        # call was cut off when the lead stopped waiting and no answer was ever kept.
+        future = self.pool.submit(self._ask, key, max(LATE_ANSWER, budget / 1000))
         try:
             found = future.result(timeout=budget / 1000)
         except Late:

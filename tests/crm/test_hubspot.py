@@ -87,6 +87,19 @@ def test_a_slow_hubspot_does_not_hold_the_lead_and_the_trace_says_so(hubspot):
     assert answer.why == "HubSpot not consulted: no answer within 300 ms"
 
 
+def test_a_slow_answer_still_serves_the_next_lead_from_the_same_company(hubspot):
+    hubspot.add_company("acme.com", owner_id="22")
+    _crm, ownership = lookup(hubspot)
+    hubspot.slow("contacts.search", 0.6)
+    first = ownership.answer(Lead(email="kim@acme.com"))
+    assert first is not None and first.rep_id is None  # not waited for
+    hubspot.wait_for(lambda: hubspot.calls("companies.search"))
+    again = ownership.answer(Lead(email="kim@acme.com"))
+    assert again is not None and again.rep_id == "ben"
+    assert again.why == "HubSpot: company acme.com is owned by Ben"
+    assert len(hubspot.calls("contacts.search")) == 1  # the second lead was answered from the cache
+
+
 @pytest.mark.parametrize(
     ("trouble", "said"),
     [("outage", "HubSpot not consulted: HubSpot 503"), ("break_token", "INVALID_AUTHENTICATION")],
