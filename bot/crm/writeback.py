@@ -75,7 +75,9 @@ def sync(
     if link is not None:
         record = Record(link.record_type, link.record_id, None, link.url)
     else:
-        if crm.email_is_unique:  # HubSpot: the create's 409 names the contact that exists
+        # HubSpot: the create's 409 names the contact that exists (getattr: a Crm written
+        # before the attribute looks first, as before)
+        if getattr(crm, "email_is_unique", False):
             record = crm.create_record(_fields(lead), owner_id)
         else:
             record = crm.find_record(str(email)) or crm.create_record(_fields(lead), owner_id)
