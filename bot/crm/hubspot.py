@@ -26,6 +26,7 @@ from hubspot.crm.objects.tasks import SimplePublicObjectInputForCreate as NewTas
 from bot.crm.base import Found, Record, Task
 from bot.crm.errors import hubspot_failure
 from bot.crm.pacing import HubSpotPace
+from bot.slack.errors import Failed, Handling
 
 TASK_TO_CONTACT = 204  # HubSpot-defined association type: task -> contact
 EXISTING_ID = re.compile(r"Existing ID:\s*(\d+)")
@@ -122,8 +123,8 @@ class HubSpotCrm:
             )
             return self._record(str(created.id), owner_id, created=True)
         existing = EXISTING_ID.search(conflict.message)  # 409: the contact exists already
-        if existing is None:
-            raise conflict.error
+        if existing is None:  # a 409 that names no contact: say what HubSpot said
+            raise Failed(Handling.permanent, f"HubSpot 409 CONFLICT: {conflict.message[:200]}")
         return self._record(existing[1], None)
 
     def update_record(self, record: Record, changes: dict[str, str]) -> None:

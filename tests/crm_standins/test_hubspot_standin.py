@@ -293,3 +293,25 @@ def test_a_batch_read_returns_the_asked_properties(hubspot, client):
     )
     assert read.status == "COMPLETE"
     assert sorted(t.properties["hs_task_subject"] for t in read.results) == ["t0", "t1"]
+
+
+@pytest.mark.parametrize(
+    ("one", "found"),
+    [
+        ({"operator": "IN", "values": ["acme.com", "beta.io"]}, ["acme.com", "beta.io"]),
+        ({"operator": "NEQ", "value": "acme.com"}, ["beta.io", "gamma.org"]),
+        ({"operator": "HAS_PROPERTY"}, ["acme.com", "beta.io", "gamma.org"]),
+        ({"operator": "CONTAINS_TOKEN", "value": "bet*"}, ["beta.io"]),
+        ({"operator": "GT", "value": "b"}, ["beta.io", "gamma.org"]),
+    ],
+)
+def test_search_operators(hubspot, client, one, found):
+    for domain in ("acme.com", "beta.io", "gamma.org"):
+        hubspot.add_company(domain)
+    request = {
+        "filterGroups": [{"filters": [{"propertyName": "domain", **one}]}],
+        "properties": ["domain"],
+        "sorts": [{"propertyName": "domain", "direction": "ASCENDING"}],
+    }
+    answer = client.crm.companies.search_api.do_search(public_object_search_request=request)
+    assert [r.properties["domain"] for r in answer.results] == found
