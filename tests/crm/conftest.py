@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.crm.ownership import Ownership
 from crm_standins.hubspot import HubSpotStandin
 from crm_standins.salesforce import SalesforceStandin
 from routing import RoutingConfig
@@ -26,6 +27,23 @@ def crm_team(crm: str) -> RoutingConfig:
     return (
         team({**EMAILS, "managers: [U0BOSS]": f"managers: [U0BOSS]\ncrm: {crm}"}) if crm else config
     )
+
+
+@pytest.fixture(autouse=True)
+def quiet_afterwards(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A look-up still running when its test ends (a slow CRM's answer, an owners refresh)
+    would reach the next test's stand-in: each test waits for its own before it ends."""
+    made: list[Ownership] = []
+    real_init = Ownership.__init__
+
+    def init(self: Ownership, *args: object, **kwargs: object) -> None:
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+        made.append(self)
+
+    monkeypatch.setattr(Ownership, "__init__", init)
+    yield
+    for ownership in made:
+        ownership.pool.shutdown(wait=True)
 
 
 @pytest.fixture(scope="session")
