@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     hubspot_access_token: SecretStr | None = Field(None, description="A private app's token")
     hubspot_api_url: str = "https://api.hubapi.com"
     hubspot_portal_id: str | None = Field(None, description="For the cards' HubSpot links")
+    hubspot_burst: int = Field(
+        100,
+        ge=0,
+        description="The private app's HubSpot calls per rolling 10 s, kept ahead of time: 100 "
+        "(Free, Starter), 190 (Professional, Enterprise), 250 (API limit increase); 0: not paced",
+    )
     salesforce_instance_url: str | None = None
     salesforce_access_token: SecretStr | None = None
     salesforce_client_id: str | None = None

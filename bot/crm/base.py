@@ -32,6 +32,7 @@ class Record:
     id: str
     owner_id: str | None = None
     url: str | None = None
+    created: bool = False  # made by this call (a 409 or a duplicate rule's match: found)
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Task:
 
 class Crm(Protocol):
     label: str  # "HubSpot", "Salesforce": how the trace and the card name it
+    # The CRM refuses a second record with the same email and names the first (HubSpot's 409):
+    # write-back then creates first and searches never (searches have the tightest limit).
+    email_is_unique: bool
 
     def find_owner(self, email: str | None, domain: str | None, timeout: float) -> Found | None: ...
 
@@ -58,7 +62,10 @@ class Crm(Protocol):
 
     def update_record(self, record: Record, changes: dict[str, str]) -> None: ...
 
-    def has_task(self, record: Record, marker: str) -> bool: ...
+    def has_task(self, record: Record, marker: str) -> bool:
+        """Is there a task with this marker on the record? Read from the record itself, not
+        from a search index that may not show a task made a moment ago."""
+        ...
 
     def create_task(self, record: Record, task: Task) -> None: ...
 

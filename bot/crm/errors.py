@@ -1,8 +1,9 @@
 """The CRMs' errors, sorted once into what we do about them (as bot.slack.errors does for
 Slack), raised as bot.slack.errors.Failed so the outbox handles them like any delivery:
 
-- rate limited (HubSpot 429 with X-HubSpot-RateLimit-*; Salesforce 403
-  REQUEST_LIMIT_EXCEEDED): wait, then retry;
+- rate limited (HubSpot 429, whose body names the limit: TEN_SECONDLY_ROLLING, the burst
+  window of X-HubSpot-RateLimit-Interval-Milliseconds; SECONDLY, the search API's second;
+  DAILY, until HubSpot's day ends; Salesforce 403 REQUEST_LIMIT_EXCEEDED): wait, then retry;
 - the CRM down (5xx, timeouts, connection errors): retry with backoff;
 - the token refused (HubSpot 401, 403 MISSING_SCOPES; Salesforce 401 INVALID_SESSION_ID
   after one new token): give up, visibly; a human fixes it, then `leadrouter outbox retry`;
@@ -22,8 +23,9 @@ import urllib3.exceptions
 
 from bot.slack.errors import Failed, Handling
 
-RATE_LIMIT_WAIT = 10.0  # seconds, when HubSpot says nothing more precise
-DAILY_LIMIT_WAIT = 3600.0  # Salesforce's API limits are per 24 hours
+RATE_LIMIT_WAIT = 10.0  # seconds: HubSpot's burst window, when its headers say nothing
+SECONDLY_WAIT = 1.0  # HubSpot's search limit is per second (and its 429 carries no headers)
+DAILY_LIMIT_WAIT = 3600.0  # HubSpot's and Salesforce's daily limits: look again in an hour
 
 
 @dataclass
@@ -49,29 +51,51 @@ def hubspot_failure(*, conflict: bool = False) -> Iterator[Conflict]:
         found = _json(getattr(exc, "body", None))
         body = found if isinstance(found, dict) else {}
         message = str(body.get("message") or getattr(exc, "reason", "") or "")
-        category = str(body.get("category") or "")
+        category = str(body.get("category") or body.get("errorType") or "")
         if conflict and status == 409:
             seen.message, seen.error = message, exc
             return
         code = f"HubSpot {status} {category}".strip()
         if status == 429:
-            wait = _hubspot_wait(exc)
-            raise Failed(Handling.rate_limited, code, retry_after=wait) from exc
+            policy = str(body.get("policyName") or "")
+            wait = _hubspot_wait(exc, policy)
+            raise Failed(
+                Handling.rate_limited, f"{code} {policy}".strip(), retry_after=wait
+            ) from exc
         if status >= 500:
             raise Failed(Handling.transient, code) from exc
         if status == 404:
             raise Failed(Handling.gone, code) from exc
+        scopes = _missing_scopes(body)
+        if scopes:  # what to grant the private app, rather than HubSpot's generic sentence
+            raise Failed(Handling.permanent, f"{code}: the private app needs {scopes}") from exc
         detail = f"{code}: {message[:200]}" if message else code
         raise Failed(Handling.permanent, detail) from exc
 
 
-def _hubspot_wait(exc: Exception) -> float:
+def _missing_scopes(body: dict) -> str:
+    found: list[str] = []
+    for error in body.get("errors") or []:
+        context = error.get("context") if isinstance(error, dict) else None
+        if isinstance(context, dict):
+            found += [str(s) for s in context.get("requiredGranularScopes") or []]
+    return ", ".join(dict.fromkeys(found))
+
+
+def _hubspot_wait(exc: Exception, policy: str = "") -> float:
+    """How long HubSpot's limit lasts: its body says which limit ("The message and policyName
+    will indicate which limit you hit"), its headers the burst window. HubSpot sends no
+    Retry-After; one is honoured if it ever does."""
     headers = {k.lower(): v for k, v in (getattr(exc, "headers", None) or {}).items()}
     if "retry-after" in headers:
         try:
             return max(float(headers["retry-after"]), 1.0)
         except ValueError:
             pass
+    if policy == "SECONDLY":
+        return SECONDLY_WAIT
+    if policy == "DAILY":
+        return DAILY_LIMIT_WAIT
     interval = headers.get("x-hubspot-ratelimit-interval-milliseconds")
     try:
         return max(float(interval) / 1000, 1.0) if interval else RATE_LIMIT_WAIT
@@ -95,6 +119,23 @@ def salesforce_failure(response: httpx.Response) -> Failed:
     if status == 404 or code in ("NOT_FOUND", "ENTITY_IS_DELETED"):
         return Failed(Handling.gone, label)
     return Failed(Handling.permanent, f"{label}: {message[:200]}" if message else label)
+
+
+def duplicate_of(response: httpx.Response) -> list[tuple[str, str]]:
+    """The records a blocking duplicate rule names (DUPLICATES_DETECTED: the SOAP API's
+    DuplicateError in the REST body, duplicateResult.matchResults[].matchRecords[].record)."""
+    body = _json(response.content)
+    found: list[tuple[str, str]] = []
+    for error in body if isinstance(body, list) else []:
+        if not isinstance(error, dict) or error.get("errorCode") != "DUPLICATES_DETECTED":
+            continue
+        for match in (error.get("duplicateResult") or {}).get("matchResults") or []:
+            for record in match.get("matchRecords") or []:
+                fields = record.get("record") or {}
+                kind = (fields.get("attributes") or {}).get("type") or match.get("entityType")
+                if fields.get("Id") and kind:
+                    found.append((str(kind), str(fields["Id"])))
+    return found
 
 
 def transport_failure(exc: httpx.TransportError, who: str) -> Failed:

@@ -42,6 +42,11 @@ DEFAULTS = {
 OPEN = ("assigned", "triage", "claimed", "contacted")
 POLL_CURSOR = "salesforce-outcomes"
 FIRST_LOOK_BACK = timedelta(days=1)
+# Each poll looks back this much before the last one: Salesforce stamps LastModifiedDate when
+# a save begins, by its clock, so a save that commits across our poll carries an earlier time
+# (Salesforce's replication guidance says to overlap polling windows; from memory). Closing a
+# lead twice is refused by the lifecycle, so the overlap costs nothing.
+POLL_OVERLAP = timedelta(minutes=2)
 
 
 def outcome_of(config: RoutingConfig, value: str | None) -> LeadState | None:
@@ -160,7 +165,7 @@ def poll_salesforce(runtime: Runtime) -> int:
     now = runtime.now()
     with read_only(runtime.engine) as session:
         cursor = session.get(EventCursor, POLL_CURSOR)
-        since = cursor.updated_at if cursor else now - FIRST_LOOK_BACK
+        since = cursor.updated_at - POLL_OVERLAP if cursor else now - FIRST_LOOK_BACK
         links = {
             link.record_id: link.lead_id
             for link, _state in session.exec(

@@ -38,6 +38,8 @@ FREE_MAIL = frozenset(
     }
 )  # fmt: skip
 OWNERS_TTL = 600.0  # seconds before the owners list is read again
+LATE_ANSWER = 5.0  # seconds a routing-time question may take, for the cache, after the lead went
+OWNERS_RETRY = 60.0  # seconds between attempts while it cannot be read (the CRM is down)
 
 
 class Ownership:
@@ -57,6 +59,8 @@ class Ownership:
         self.cache: dict[tuple[str | None, str | None], tuple[float, Found | None]] = {}
         self._owners: dict[str, str] = {}  # CRM owner id -> their email
         self._owners_at: float | None = None
+        self._owners_tried: float | None = None  # the last refresh started in the background
+        self._refreshing = False
 
     # ------------------------------------------------------------ owners and reps
 
@@ -67,10 +71,18 @@ class Ownership:
             self._owners, self._owners_at = owners, self.clock()
 
     def _owners_now(self) -> dict[str, str]:
+        """The owners as last read; a stale list is read again in the background, one read at
+        a time and at most every OWNERS_RETRY while it fails (every lead asked for one while
+        the CRM was down: a read of the owners API per lead, on top of the outage)."""
         with self.lock:
-            stale = self._owners_at is None or self.clock() - self._owners_at > OWNERS_TTL
+            now = self.clock()
+            stale = self._owners_at is None or now - self._owners_at > OWNERS_TTL
+            tried = self._owners_tried
+            due = stale and not self._refreshing and (tried is None or now - tried > OWNERS_RETRY)
+            if due:
+                self._refreshing, self._owners_tried = True, now
             owners = self._owners
-        if stale:
+        if due:
             self.pool.submit(self._refresh_quietly)
         return owners
 
@@ -79,6 +91,9 @@ class Ownership:
             self.refresh_owners()
         except Exception as exc:
             log.warning("could not read %s's owners: %s", self.crm.label, error_code(exc))
+        finally:
+            with self.lock:
+                self._refreshing = False
 
     def rep_of(self, owner_id: str) -> str | None:
         """The rep a CRM owner is: `crm.owners` by id or email, else by email."""
@@ -123,7 +138,10 @@ class Ownership:
             cached = self.cache.get(key)
         if cached is not None and cached[0] > self.clock():
             return self._says(cached[1], email, domain)
-        future = self.pool.submit(self._ask, key, budget / 1000)
+        # The lead waits `budget`; the question may take longer (LATE_ANSWER), so that a slow
+        # CRM's answer still fills the cache. Asked with the budget as its timeout, the CRM
+        # call was cut off when the lead stopped waiting and no answer was ever kept.
+        future = self.pool.submit(self._ask, key, max(LATE_ANSWER, budget / 1000))
         try:
             found = future.result(timeout=budget / 1000)
         except Late:

@@ -6,10 +6,13 @@ API reference:
 - a token: SALESFORCE_ACCESS_TOKEN, or OAuth 2.0 client credentials (SALESFORCE_CLIENT_ID,
   SALESFORCE_CLIENT_SECRET) at the login URL's /services/oauth2/token; a new one is fetched
   once when Salesforce answers INVALID_SESSION_ID;
-- ownership: SOQL on Contact and Lead by email, then Account by website domain;
+- ownership: SOQL on Contact and Lead by email, then Account by website domain (LIKE finds
+  candidates, the website's host must be the domain or a subdomain of it);
 - owners: the active Users and their emails;
-- the lead's record: a Lead found by email or created, its OwnerId and Status set, a Task
-  for its owner, found again by the marker in its subject;
+- the lead's record: a Lead found by email or created (answers cut to the Lead's field
+  lengths; a blocking duplicate rule's matching Lead used instead), its OwnerId and Status
+  set, a Task for its owner due on the SLA's day with a reminder at its time, found again by
+  the marker in its subject;
 - outcomes: the Status (and IsConverted) of the Leads we wrote, polled.
 """
 
@@ -18,15 +21,19 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
 from bot.crm.base import Found, Record, Task
-from bot.crm.errors import salesforce_failure, transport_failure
+from bot.crm.errors import duplicate_of, salesforce_failure, transport_failure
 from bot.slack.errors import Failed, Handling
 
 API_VERSION = "v60.0"
 TIMEOUT = 10.0
+ACCOUNT_CANDIDATES = 20  # accounts whose website contains the domain, checked by host
+# Field lengths of the standard Lead (Object Reference): longer answers are cut, not refused.
+LEAD_LENGTHS = {"FirstName": 40, "LastName": 80, "Company": 255, "Title": 128, "Phone": 40}
 
 
 def soql_string(value: str) -> str:
@@ -34,8 +41,25 @@ def soql_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def soql_containing(value: str) -> str:
+    """A LIKE pattern for "contains `value`": quoted as soql_string, then LIKE's own wildcards
+    (% and _) escaped, so a rep id with an _ matches only itself."""
+    inner = soql_string(value)[1:-1].replace("%", "\\%").replace("_", "\\_")
+    return f"'%{inner}%'"
+
+
+def website_is(website: object, domain: str) -> bool:
+    """Is this Account's website the domain (or one of its subdomains: www., shop.)?"""
+    text = str(website or "").strip().lower()
+    if not text:
+        return False
+    host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    return host == domain or host.endswith(f".{domain}")
+
+
 class SalesforceCrm:
     label = "Salesforce"
+    email_is_unique = False  # Leads may share an email; duplicate rules are the org's choice
 
     def __init__(
         self,
@@ -61,9 +85,11 @@ class SalesforceCrm:
 
     # ------------------------------------------------------------ the wire
 
-    def _bearer(self, renew: bool = False) -> str:
+    def _bearer(self, refused: str | None = None) -> str:
+        """The token to send; `refused`: the one Salesforce just refused, renewed unless
+        another thread renewed it meanwhile (one new token for many refused calls)."""
         with self._lock:
-            if self._token and not renew:
+            if self._token and self._token != refused:
                 return self._token
             if self._static:
                 raise Failed(Handling.permanent, "Salesforce refused SALESFORCE_ACCESS_TOKEN")
@@ -86,12 +112,15 @@ class SalesforceCrm:
                 self.instance_url = str(answer["instance_url"]).rstrip("/")
             return self._token
 
-    def _request(
+    def _send(
         self, method: str, path: str, *, timeout: float = TIMEOUT, **options: Any
     ) -> httpx.Response:
-        url = f"{self.instance_url}/services/data/{API_VERSION}/{path}"
+        """Salesforce's answer, whatever it is, after one new token if the session ended."""
+        refused = None
         for attempt in (1, 2):
-            headers = {"Authorization": f"Bearer {self._bearer(renew=attempt == 2)}"}
+            token = self._bearer(refused)
+            url = f"{self.instance_url}/services/data/{API_VERSION}/{path}"
+            headers = {"Authorization": f"Bearer {token}"}
             try:
                 response = self.http.request(
                     method, url, headers=headers, timeout=timeout, **options
@@ -99,11 +128,18 @@ class SalesforceCrm:
             except httpx.TransportError as exc:
                 raise transport_failure(exc, "Salesforce") from exc
             if response.status_code == 401 and attempt == 1 and not self._static:
-                continue  # the token expired: one new one
-            if response.status_code >= 300:
-                raise salesforce_failure(response)
+                refused = token  # INVALID_SESSION_ID: the session ended; one new token
+                continue
             return response
-        raise AssertionError("unreachable")
+        return response
+
+    def _request(
+        self, method: str, path: str, *, timeout: float = TIMEOUT, **options: Any
+    ) -> httpx.Response:
+        response = self._send(method, path, timeout=timeout, **options)
+        if response.status_code >= 300:
+            raise salesforce_failure(response)
+        return response
 
     def query(self, soql: str, timeout: float = TIMEOUT) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
@@ -132,12 +168,16 @@ class SalesforceCrm:
                 if found and found[0].get("OwnerId"):
                     return Found(str(found[0]["OwnerId"]), f"{kind} {email}")
         if domain:
-            pattern = soql_string(f"%{domain}%")
+            # LIKE finds the candidates (notacme.com.au too); the website's host decides.
+            pattern = soql_containing(domain)
             found = self.query(
-                f"SELECT Id, OwnerId FROM Account WHERE Website LIKE {pattern} LIMIT 1", timeout
+                f"SELECT Id, OwnerId, Website FROM Account WHERE Website LIKE {pattern} "
+                f"ORDER BY CreatedDate LIMIT {ACCOUNT_CANDIDATES}",
+                timeout,
             )
-            if found and found[0].get("OwnerId"):
-                return Found(str(found[0]["OwnerId"]), f"account {domain}")
+            owned = [a for a in found if a.get("OwnerId") and website_is(a.get("Website"), domain)]
+            if owned:
+                return Found(str(owned[0]["OwnerId"]), f"account {domain}")
         return None
 
     def owners(self) -> dict[str, str]:
@@ -167,17 +207,36 @@ class SalesforceCrm:
         }
         if owner_id:
             lead["OwnerId"] = owner_id
-        body = {k: v for k, v in lead.items() if v}
-        created = self._request("POST", "sobjects/Lead", json=body).json()
-        return self._record(str(created["id"]), owner_id)
+        body = {k: v[: LEAD_LENGTHS.get(k, len(v))] for k, v in lead.items() if v}
+        response = self._send("POST", "sobjects/Lead", json=body)
+        if response.status_code == 400 and duplicate_of(response):
+            # A duplicate rule that blocks: "Use one of these records?" A matching Lead is the
+            # one to write to; a Contact is not a Lead, and a person has to decide.
+            kind, record_id = duplicate_of(response)[0]
+            if kind == "Lead":
+                return self._record(record_id, None)
+            raise Failed(
+                Handling.permanent,
+                f"Salesforce 400 DUPLICATES_DETECTED: a duplicate rule blocked a new Lead for "
+                f"{fields.get('email')}: it matches {kind} {record_id}",
+            )
+        if response.status_code >= 300:
+            raise salesforce_failure(response)
+        return self._record(str(response.json()["id"]), owner_id, created=True)
 
     def update_record(self, record: Record, changes: dict[str, str]) -> None:
-        self._request("PATCH", f"sobjects/{record.type}/{record.id}", json=changes)
+        response = self._send("PATCH", f"sobjects/{record.type}/{record.id}", json=changes)
+        if response.status_code == 400 and b"CANNOT_UPDATE_CONVERTED_LEAD" in response.content:
+            # Converted in Salesforce meanwhile: the Lead is read-only now and Salesforce has
+            # the last word (the outcome poll brings it here). Nothing to write, nothing lost.
+            return
+        if response.status_code >= 300:
+            raise salesforce_failure(response)
 
     def has_task(self, record: Record, marker: str) -> bool:
         found = self.query(
             f"SELECT Id FROM Task WHERE WhoId = {soql_string(record.id)} "
-            f"AND Subject LIKE {soql_string('%' + marker + '%')} LIMIT 1"
+            f"AND Subject LIKE {soql_containing(marker)} LIMIT 1"
         )
         return bool(found)
 
@@ -190,7 +249,9 @@ class SalesforceCrm:
                 "OwnerId": task.owner_id,
                 "Subject": f"{task.subject} [{task.marker}]"[:255],
                 "Description": task.body,
-                "ActivityDate": task.due.date().isoformat(),
+                "ActivityDate": task.due.date().isoformat(),  # a date: the reminder has the time
+                "IsReminderSet": True,
+                "ReminderDateTime": task.due.isoformat().replace("+00:00", "Z"),
                 "Status": "Not Started",
                 "Priority": "High",
             },
@@ -212,10 +273,11 @@ class SalesforceCrm:
             str(r["Id"]): (str(r.get("Status") or ""), bool(r.get("IsConverted"))) for r in found
         }
 
-    def _record(self, lead_id: str, owner_id: str | None) -> Record:
+    def _record(self, lead_id: str, owner_id: str | None, *, created: bool = False) -> Record:
         return Record(
             "Lead",
             lead_id,
             str(owner_id) if owner_id else None,
             f"{self.instance_url}/lightning/r/Lead/{lead_id}/view",
+            created,
         )

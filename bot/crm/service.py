@@ -1,7 +1,8 @@
 """The CRM of routing.yml's `crm:`, assembled from the environment (README "Connect your CRM").
 
 - HubSpot: HUBSPOT_ACCESS_TOKEN (a private app's), HUBSPOT_API_URL (default
-  https://api.hubapi.com), HUBSPOT_PORTAL_ID (optional: the cards' "Open in HubSpot" links).
+  https://api.hubapi.com), HUBSPOT_PORTAL_ID (optional: the cards' "Open in HubSpot" links),
+  HUBSPOT_BURST (the app's calls per 10 s, paced ahead of time; default 100).
 - Salesforce: SALESFORCE_INSTANCE_URL, and SALESFORCE_ACCESS_TOKEN or SALESFORCE_CLIENT_ID +
   SALESFORCE_CLIENT_SECRET (OAuth client credentials, at SALESFORCE_LOGIN_URL, by default the
   instance).
@@ -47,7 +48,12 @@ def make_crm(config: RoutingConfig, settings: Settings) -> CrmService | None:
         token = settings.secret("HUBSPOT_ACCESS_TOKEN")
         if not token:
             raise ValueError("crm: hubspot needs HUBSPOT_ACCESS_TOKEN (a private app's token)")
-        crm = HubSpotCrm(token, settings.hubspot_api_url, settings.hubspot_portal_id)
+        crm = HubSpotCrm(
+            token,
+            settings.hubspot_api_url,
+            settings.hubspot_portal_id,
+            burst=settings.hubspot_burst,
+        )
     else:
         if not settings.salesforce_instance_url:
             raise ValueError("crm: salesforce needs SALESFORCE_INSTANCE_URL")

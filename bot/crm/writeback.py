@@ -3,10 +3,15 @@ its owner and status written, a task created for a new owner. Durable, retried a
 every outbox message (bot.slack.dispatch); this is what one delivery does.
 
 Each write is idempotent, so a retry after a timeout does no harm: a record is searched for
-(by email) before one is created, the owner and status are set to what the lead says now, and
-a task carries a marker (`leadrouter-<lead>-<rep>`) that is looked for before a task is created
-again for a message in doubt. What was written is kept in crm_links, with the record's link
-for the card; pending syncs of the same lead that this one covered are marked done.
+(by email) before one is created (in HubSpot, where an email is one contact's, the create
+comes first and its 409 names the contact that exists: no search, whose limit is the
+tightest and whose index lags), the owner and status are set to what the lead says now, and
+a task carries a marker (`leadrouter-<lead>-<rep>`) that is looked for on the record before a
+task is created, unless the record was created by this very sync. (The outbox's in-doubt flag
+is not enough: a CRM timeout reaches the outbox as a Failed, which it does not count as in
+doubt, and the first attempt's task was then made twice.) What was written is kept in
+crm_links, with the record's link for the card; pending syncs of the same lead that this one
+covered are marked done.
 """
 
 from __future__ import annotations
@@ -70,7 +75,12 @@ def sync(
     if link is not None:
         record = Record(link.record_type, link.record_id, None, link.url)
     else:
-        record = crm.find_record(str(email)) or crm.create_record(_fields(lead), owner_id)
+        # HubSpot: the create's 409 names the contact that exists (getattr: a Crm written
+        # before the attribute looks first, as before)
+        if getattr(crm, "email_is_unique", False):
+            record = crm.create_record(_fields(lead), owner_id)
+        else:
+            record = crm.find_record(str(email)) or crm.create_record(_fields(lead), owner_id)
         link = CrmLink(
             lead_id=lead.id,
             provider=provider.value,
@@ -99,7 +109,8 @@ def sync(
     if wants_task and link.task_for != lead.owner:
         assert owner_id is not None and task_due is not None and lead.owner is not None
         marker = f"leadrouter-{lead.id}-{lead.owner}"
-        if not (in_doubt and crm.has_task(record, marker)):
+        may_exist = in_doubt or not record.created
+        if not (may_exist and crm.has_task(record, marker)):
             crm.create_task(record, _task(lead, owner_id, task_due, marker))
         link.task_for = lead.owner
         notes.append("task created")

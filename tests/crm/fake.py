@@ -13,6 +13,7 @@ from bot.crm.base import Found, Record, Task
 @dataclass
 class FakeCrm:
     label: str = "HubSpot"
+    email_is_unique: bool = False  # looked up before created, as Salesforce is
     owners_by_id: dict[str, str] = field(default_factory=dict)  # id -> email
     contacts: dict[str, dict] = field(default_factory=dict)  # email -> {id, owner}
     companies: dict[str, str] = field(default_factory=dict)  # domain -> owner id

@@ -1,0 +1,73 @@
+"""The CRM stand-ins, one of each per test session, emptied before each test; a team whose
+reps have emails (the CRM's owners are matched to them by email)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.crm.ownership import Ownership
+from crm_standins.hubspot import HubSpotStandin
+from crm_standins.salesforce import SalesforceStandin
+from routing import RoutingConfig
+from tests.slack.conftest import running_standin, standin  # noqa: F401 (the Slack stand-in)
+from tests.storage.team import team
+
+EMAILS = {
+    "ana: {slack_id: U0ANA, name: Ana, capacity: 100}": (
+        "ana: {slack_id: U0ANA, name: Ana, capacity: 100, email: ana@sales.io}"
+    ),
+    "ben: {slack_id: U0BEN, name: Ben}": "ben: {slack_id: U0BEN, name: Ben, email: ben@sales.io}",
+}
+
+
+def crm_team(crm: str) -> RoutingConfig:
+    config = team(EMAILS)
+    return (
+        team({**EMAILS, "managers: [U0BOSS]": f"managers: [U0BOSS]\ncrm: {crm}"}) if crm else config
+    )
+
+
+@pytest.fixture(autouse=True)
+def quiet_afterwards(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A look-up still running when its test ends (a slow CRM's answer, an owners refresh)
+    would reach the next test's stand-in: each test waits for its own before it ends."""
+    made: list[Ownership] = []
+    real_init = Ownership.__init__
+
+    def init(self: Ownership, *args: object, **kwargs: object) -> None:
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+        made.append(self)
+
+    monkeypatch.setattr(Ownership, "__init__", init)
+    yield
+    for ownership in made:
+        ownership.pool.shutdown(wait=True)
+
+
+@pytest.fixture(scope="session")
+def running_hubspot() -> Iterator[HubSpotStandin]:
+    with HubSpotStandin() as hubspot:
+        yield hubspot
+
+
+@pytest.fixture
+def hubspot(running_hubspot: HubSpotStandin) -> HubSpotStandin:
+    running_hubspot.reset()
+    running_hubspot.add_owner("11", "ana@sales.io", "Ana", "Silva")
+    running_hubspot.add_owner("22", "ben@sales.io", "Ben", "Carter")
+    running_hubspot.add_owner("99", "someone@else.io", "Some", "One")
+    return running_hubspot
+
+
+@pytest.fixture(scope="session")
+def running_salesforce() -> Iterator[SalesforceStandin]:
+    with SalesforceStandin() as salesforce:
+        yield salesforce
+
+
+@pytest.fixture
+def salesforce(running_salesforce: SalesforceStandin) -> SalesforceStandin:
+    running_salesforce.reset()
+    return running_salesforce
