@@ -14,7 +14,7 @@ from storage.analytics import Report, build_report
 from storage.db import transaction
 from storage.models import Assignment, Event, LeadRow
 
-BOSS = "U0BOSS"  # a manager in tests/storage/team.py
+BOSS = "U0BOSS"  # a manager in tests/support/team.py
 WEEK = timedelta(days=7)
 
 _count = 0

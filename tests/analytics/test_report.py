@@ -2,7 +2,7 @@
 
 Conventions the answers rely on (storage/analytics.py): the median of an even count is the mean
 of the two middle values; p90 interpolates linearly between closest ranks, at position
-(n - 1) x 0.9 of the sorted values (numpy's default). Round robin in tests/storage/team.py's
+(n - 1) x 0.9 of the sorted values (numpy's default). Round robin in tests/support/team.py's
 `sales` pool offers leads to ana, ben, chloe, dev, ana, ... in that order.
 """
 

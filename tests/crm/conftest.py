@@ -12,7 +12,7 @@ from crm_standins.hubspot import HubSpotStandin
 from crm_standins.salesforce import SalesforceStandin
 from routing import RoutingConfig
 from tests.slack.conftest import running_standin, standin  # noqa: F401 (the Slack stand-in)
-from tests.storage.team import team
+from tests.support.team import team
 
 EMAILS = {
     "ana: {slack_id: U0ANA, name: Ana, capacity: 100}": (

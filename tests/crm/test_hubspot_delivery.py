@@ -14,7 +14,7 @@ from bot.crm import hubspot as hubspot_module
 from crm_standins.hubspot import HubSpotStandin, deal_stage_event
 from storage.models import CrmLink, LeadRow, OutboxMessage
 from tests.crm.conftest import crm_team
-from tests.slack.conftest import Bot, make_bot
+from tests.support.slack_bot import Bot, make_bot
 
 CLIENT_SECRET = "hubspot-app-client-secret-for-tests"
 

@@ -12,7 +12,7 @@ from bot.crm.outcomes import poll_salesforce
 from crm_standins.salesforce import SalesforceStandin
 from storage.models import LeadRow, OutboxMessage
 from tests.crm.conftest import crm_team
-from tests.slack.conftest import Bot, make_bot
+from tests.support.slack_bot import Bot, make_bot
 
 
 @pytest.fixture
