@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from time import perf_counter
 from typing import Any
 
@@ -76,8 +77,30 @@ _RESPONSES = {
 }
 
 
+_TOKEN_IN_PATH = re.compile(r"(/webhooks/leads/[^/?\s]+/)[^/?\s]+")
+
+
+class RedactTokens(logging.Filter):
+    """Access logs show /webhooks/leads/<name>/*** : a token in the URL is a secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _TOKEN_IN_PATH.sub(r"\1***", arg) if isinstance(arg, str) else arg
+                for arg in record.args
+            )
+        return True
+
+
+def _redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactTokens) for f in access.filters):
+        access.addFilter(RedactTokens())
+
+
 def router(runtime: Runtime) -> APIRouter:
     api = APIRouter()
+    _redact_access_log()
     sources = Sources(runtime.config.intake.mappings)
 
     @api.post(
