@@ -4,6 +4,7 @@ naming the reason, and database trouble is a 503 the sender retries."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -161,3 +162,56 @@ def test_healthz_fails_when_the_sqlite_disk_is_full(client, engine):
         engine.dispose()
     assert response.status_code == 503
     assert "full" in response.json()["problem"]
+
+
+@contextmanager
+def frozen(engine) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """Another process holds what intake needs: SQLite's write lock, PostgreSQL's routing lock."""
+    with engine.connect() as other:
+        if engine.dialect.name == "postgresql":
+            other.exec_driver_sql("SELECT pg_advisory_lock(7436501)")
+        else:
+            other.connection.driver_connection.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            if engine.dialect.name == "postgresql":
+                other.exec_driver_sql("SELECT pg_advisory_unlock(7436501)")
+                other.commit()
+            else:
+                other.connection.driver_connection.execute("ROLLBACK")
+
+
+def test_a_frozen_database_is_a_503_in_seconds_and_the_retry_finds_the_lead(
+    client, clock, engine, runtime
+):
+    runtime.settings.database_timeout = 0.5
+    payload = {"email": "kim@acme.io", "company": "Acme"}
+    with frozen(engine):
+        started = time.monotonic()
+        response = post_lead(client, clock, payload)
+        waited = time.monotonic() - started
+    assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
+    assert waited < 5
+    runtime.intake.close()  # the writer stored the lead once the lock was let go
+    retry = post_lead(client, clock, payload)
+    assert retry.status_code == 202
+    assert len(stored(engine)) == 1  # the retry is that lead, not a second one
+    assert retry.headers.get("Idempotent-Replay") == "true"
+
+
+@pytest.mark.postgres
+def test_postgresql_connections_carry_a_statement_timeout() -> None:
+    from tests.conftest import TEST_DATABASE_URL
+
+    if not TEST_DATABASE_URL:
+        pytest.skip("needs TEST_DATABASE_URL")
+    from storage.db import PG_STATEMENT_TIMEOUT_MS, make_engine
+
+    engine = make_engine(TEST_DATABASE_URL)
+    try:
+        with engine.connect() as conn:
+            shown = conn.exec_driver_sql("SHOW statement_timeout").scalar()
+    finally:
+        engine.dispose()
+    assert shown == f"{PG_STATEMENT_TIMEOUT_MS // 1000}s"
