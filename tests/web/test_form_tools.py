@@ -535,3 +535,25 @@ def test_a_token_in_the_url_never_reaches_the_access_log() -> None:
     RedactTokens().filter(record)
     assert SECRETS["JOTFORM_TOKEN"] not in record.getMessage()
     assert "/webhooks/leads/jotform/***" in record.getMessage()
+
+
+def _hubspot_via_proxy(tools, clock, public_url: str, **headers: str):  # type: ignore[no-untyped-def]
+    body = payload(FIXTURES["hubspot"])
+    signed = SIGNERS["hubspot"](body, SECRETS["HUBSPOT_CLIENT_SECRET"], clock(), url=public_url)
+    signed.update({"Content-Type": "application/json", **headers})
+    return tools.post("/webhooks/leads/hubspot?team=emea", content=body, headers=signed)
+
+
+def test_hubspot_behind_a_proxy_is_checked_against_the_url_hubspot_called(tools, clock):
+    public = "http://leads.example.com/crm/webhooks/leads/hubspot?team=emea"
+    forwarded = {"X-Forwarded-Host": "leads.example.com", "X-Forwarded-Prefix": "/crm"}
+    assert _hubspot_via_proxy(tools, clock, public, **forwarded).status_code == 202
+
+
+def test_hubspot_mismatch_names_the_url_checked_and_the_proxy_headers(tools, clock):
+    public = "https://leads.example.com/crm/webhooks/leads/hubspot?team=emea"
+    response = _hubspot_via_proxy(tools, clock, public)
+    assert response.status_code == 401
+    error = response.json()["error"]
+    assert "http://testserver/webhooks/leads/hubspot?team=emea" in error
+    assert "X-Forwarded-Host" in error and "LEADROUTER_ROOT_PATH" in error
