@@ -197,9 +197,8 @@ async def _receive(
     lead_request = _request(runtime, source, received, body, now)
     try:
         # answered once the lead is committed; leads arriving together share a transaction
-        result = await asyncio.wait_for(
-            runtime.intake.write(lead_request), settings.database_timeout
-        )
+        async with asyncio.timeout(settings.database_timeout):
+            result = await runtime.intake.write(lead_request)
     except (SQLAlchemyError, TimeoutError, OSError) as exc:
         # the lead is not lost: the sender retries, and a retry of a delivery that did get
         # stored in the meantime is answered as that delivery

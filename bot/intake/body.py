@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,6 +31,7 @@ MULTIPART = "multipart/form-data"
 FORM_TYPES = (FORM, MULTIPART)
 MAX_DEPTH = 64  # real forms nest a handful of levels; hostile bodies thousands
 MAX_FIELDS = 1000  # form fields in one body
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|d[89a-f])", re.IGNORECASE)  # \u0000, \ud800…
 
 
 def media_type(content_type: str | None) -> str:
@@ -87,7 +89,17 @@ def decode_json(body: bytes) -> Any:
         raise PayloadError(f"body is nested deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:  # Python refuses integers of more than 4300 digits
         raise PayloadError(f"body holds a number too long to read ({exc.args[0][:60]}…)") from None
+    if _plainly_storable(body):
+        return document
     return check_document(document)
+
+
+def _plainly_storable(body: bytes) -> bool:
+    """A JSON text with no escaped NUL or surrogate, and fewer brackets than MAX_DEPTH, needs
+    no walk (a raw NUL or a lone surrogate is not valid JSON text): most leads are such."""
+    return _UNSTORABLE_ESCAPE.search(body) is None and (
+        body.count(b"{") + body.count(b"[") < MAX_DEPTH
+    )
 
 
 def check_document(document: Any) -> Any:
