@@ -45,6 +45,7 @@ SECRETS = {
     "ZAPIER_TOKEN": "zapier-token-2a7c9e",
     "MAKE_WEBHOOK_SECRET": "make-secret",
     "GOOGLE_FORMS_SECRET": "apps-script-secret",
+    "TYPEFORM_EMEA_SECRET": "tf-emea-secret",
 }
 
 MAPPINGS = """
@@ -103,6 +104,9 @@ intake:
       auth: {secret_env: ZAPIER_TOKEN, token: {header: X-Leadrouter-Token}}
     make:
       auth: {secret_env: MAKE_WEBHOOK_SECRET}
+    typeform-emea:
+      adapter: typeform
+      auth: {secret_env: TYPEFORM_EMEA_SECRET}
     googleforms:
       auth: {secret_env: GOOGLE_FORMS_SECRET}
       paths:
@@ -557,3 +561,17 @@ def test_hubspot_mismatch_names_the_url_checked_and_the_proxy_headers(tools, clo
     error = response.json()["error"]
     assert "http://testserver/webhooks/leads/hubspot?team=emea" in error
     assert "X-Forwarded-Host" in error and "LEADROUTER_ROOT_PATH" in error
+
+
+def test_a_second_typeform_account_has_its_own_url_and_secret(tools, clock, engine):
+    body = payload("typeform.json")
+    for secret, status in (
+        (SECRETS["TYPEFORM_WEBHOOK_SECRET"], 401),
+        (SECRETS["TYPEFORM_EMEA_SECRET"], 202),
+    ):
+        headers = SIGNERS["typeform"](body, secret, clock())
+        headers["Content-Type"] = "application/json"
+        response = tools.post("/webhooks/leads/typeform-emea", content=body, headers=headers)
+        assert response.status_code == status, response.text
+    [lead] = stored(engine)
+    assert lead.source == "typeform-emea" and lead.data["email"] == "ada@analytical.io"

@@ -84,6 +84,14 @@ def test_a_long_idempotency_key_is_400_and_stores_nothing(client, clock, engine)
     assert ok.status_code == 202
 
 
+def test_a_long_delivery_id_in_the_body_is_kept_by_its_hash(client, clock, engine):
+    payload = {"email": "kim@acme.io", "idempotency_key": "form-" + "9" * 400}
+    first = post_lead(client, clock, payload)
+    again = post_lead(client, clock, payload)
+    assert first.status_code == again.status_code == 202
+    assert again.headers.get("Idempotent-Replay") == "true" and len(stored(engine)) == 1
+
+
 def test_without_a_delivery_id_the_same_body_is_a_retry_within_the_window_only(
     client, clock, engine, runtime
 ):
