@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
+
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -35,7 +39,23 @@ class Settings(BaseSettings):
         alias="LEADROUTER_INSECURE_WEBHOOKS",
         description="Accept unsigned webhooks. Local experiments only: anyone could post leads.",
     )
+    source_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        exclude=True,
+        description="Secrets by the env var name a mapping's auth.secret_env gives (else read "
+        "from the environment)",
+    )
     max_body_bytes: int = Field(256 * 1024, alias="LEADROUTER_MAX_BODY_BYTES")
+    root_path: str = Field(
+        "",
+        alias="LEADROUTER_ROOT_PATH",
+        description="The path prefix a reverse proxy strips (for signatures over the URL)",
+    )
+    database_timeout: float = Field(
+        10.0,
+        alias="LEADROUTER_DATABASE_TIMEOUT",
+        description="Seconds a webhook waits for its lead to be stored before answering 503",
+    )
     slack_timeout: float = Field(
         10.0, alias="LEADROUTER_SLACK_TIMEOUT", description="Seconds before a Slack call gives up"
     )
@@ -78,6 +98,21 @@ class Settings(BaseSettings):
     )
 
     def secret(self, setting: str) -> str | None:
-        """A provider's secret by its environment variable name (bot.intake's secret_setting)."""
+        """A source's secret by its environment variable name (bot.intake's secret_setting):
+        a setting above, else a variable an `intake.mappings` source names in `secret_env`
+        (`source_secrets`, the environment, or the .env file)."""
         value = getattr(self, setting.lower(), None)
-        return value.get_secret_value() if isinstance(value, SecretStr) else None
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        if setting.lower() in type(self).model_fields:
+            return None  # a setting of ours, not set
+        given = self.source_secrets.get(setting)
+        if given is not None:
+            return given.get_secret_value() or None
+        return os.environ.get(setting) or _dotenv().get(setting) or None
+
+
+@lru_cache(maxsize=1)
+def _dotenv() -> dict[str, str | None]:
+    env_file = Settings.model_config.get("env_file")
+    return dict(dotenv_values(env_file)) if isinstance(env_file, str) else {}

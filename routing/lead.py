@@ -8,6 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from routing import normalize
 
+# Campaign tracking (UTM parameters): fields of their own, so `source` stays the form.
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+MESSAGE_LIMIT = 10_000  # characters of free text kept as the lead's message
+
 # Lead fields a rule may name directly; anything else is reached as `custom.<key>`.
 LEAD_FIELDS = (
     "name",
@@ -30,6 +34,7 @@ LEAD_FIELDS = (
     "language",
     "source",
     "message",
+    *UTM_FIELDS,
 )
 NUMERIC_FIELDS = frozenset({"employees", "annual_revenue", "score"})
 
@@ -63,10 +68,17 @@ class Lead(BaseModel):
     annual_revenue: float | None = Field(None, description="'$5M', '5000000' accepted")
     industry: str | None = Field(None, max_length=100)
     product: str | None = Field(None, max_length=100, description="Product of interest")
-    score: float | None = Field(None, ge=0, le=1000, description="Lead score")
+    score: float | None = Field(
+        None, ge=-1000, le=1000, description="Lead score (a quiz may score below zero)"
+    )
     language: str | None = Field(None, description="Any name or code; stored as ISO 639-1")
-    source: str | None = Field(None, max_length=100, description="Form, campaign or channel")
-    message: str | None = Field(None, max_length=10_000, description="Free text from the form")
+    source: str | None = Field(None, max_length=100, description="The form: its title or name")
+    message: str | None = Field(None, max_length=MESSAGE_LIMIT, description="Free text")
+    utm_source: str | None = Field(None, max_length=200, description="Campaign: utm_source")
+    utm_medium: str | None = Field(None, max_length=200)
+    utm_campaign: str | None = Field(None, max_length=200)
+    utm_term: str | None = Field(None, max_length=200)
+    utm_content: str | None = Field(None, max_length=200)
     custom: dict[str, Any] = Field(default_factory=dict, description="Any other form fields")
 
     @field_validator("country", mode="before")

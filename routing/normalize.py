@@ -90,10 +90,16 @@ _LANGUAGE_ALIASES = {
 
 @lru_cache(maxsize=4096)
 def country_code(value: str) -> str:
-    """'Deutschland', 'USA', 'de', 'DEU', 'Germany' -> 'DE'."""
+    """'Deutschland', 'USA', 'de', 'DEU', 'Germany' -> 'DE'.
+
+    A number is not a country: ISO 3166 also numbers countries ('500' is Montserrat), but a
+    form's number is far more often a size or a count in the wrong box. A source whose form
+    does send numeric codes says so (`numeric_country_codes`, read by country_from_number)."""
     text = value.strip()
     if not text:
         raise ValueError("country is empty")
+    if text.isdigit():
+        raise ValueError(f"country {value!r} is a number, not a country name or code")
     alias = _COUNTRY_ALIASES.get(text.casefold())
     if alias:
         return alias
@@ -101,6 +107,15 @@ def country_code(value: str) -> str:
         return pycountry.countries.lookup(text).alpha_2
     except LookupError:
         raise ValueError(f"unknown country {value!r} (use a name or an ISO 3166 code)") from None
+
+
+def country_from_number(value: str) -> str:
+    """An ISO 3166-1 numeric code ('276', '40') -> its alpha-2 code ('DE', 'AT')."""
+    text = value.strip()
+    found = pycountry.countries.get(numeric=text.zfill(3)) if text.isdigit() else None
+    if found is None:
+        raise ValueError(f"{value!r} is not an ISO 3166 numeric country code")
+    return found.alpha_2
 
 
 @lru_cache(maxsize=1024)
@@ -147,8 +162,11 @@ def _plain_number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
+_ONE_PERSON = {"justme", "onlyme", "me", "myself", "solo", "selfemployed", "self-employed"}
+
+
 def employee_count(value: str | int | float) -> int:
-    """'500-1000' -> 500, '1,000+' -> 1000, '10k' -> 10000, 250 -> 250.
+    """'500-1000' -> 500, '51 to 200' -> 51, '1,000+' -> 1000, '10k' -> 10000, 'Just me' -> 1.
 
     A range reads as its lower bound: forms offer brackets such as '1001-5000', and the lower
     bound is the size the company is known to have.
@@ -164,7 +182,11 @@ def employee_count(value: str | int | float) -> int:
     if not isinstance(value, str):
         raise ValueError("employees must be a number or a range such as '500-1000'")
     text = value.strip().lower().replace(" ", "")
-    match = re.fullmatch(_NUMBER + r"(k|m)?(?:[-–]" + _NUMBER + r"(k|m)?|\+)?(?:employees)?", text)
+    if text in _ONE_PERSON:
+        return 1
+    match = re.fullmatch(
+        _NUMBER + r"(k|m)?(?:(?:[-–]|to)" + _NUMBER + r"(k|m)?|\+)?(?:employees|people)?", text
+    )
     if not match:
         raise ValueError(f"cannot read employees {value!r} (try 250, '500-1000' or '1,000+')")
     count = _plain_number(match.group(1)) * _SUFFIX[match.group(2) or ""]
@@ -174,7 +196,8 @@ def employee_count(value: str | int | float) -> int:
 
 
 def money_amount(value: str | int | float) -> float:
-    """'$5M', '€2.5m', '5,000,000', '500k', 1.2e6 -> an amount in the currency's units."""
+    """'$5M', '€2.5m', '5,000,000', '500k', 1.2e6, '$1M-$10M' (its lower bound) -> an amount
+    in the currency's units."""
     if isinstance(value, bool):
         raise ValueError("annual revenue must be an amount such as '$5M' or 5000000")
     if isinstance(value, int | float):
@@ -186,6 +209,8 @@ def money_amount(value: str | int | float) -> float:
     if not isinstance(value, str):
         raise ValueError("annual revenue must be an amount such as '$5M' or 5000000")
     text = value.strip().lower().replace(" ", "")
+    # a bracket ('$1M-$10M', '1m to 10m') reads as its lower bound, as employees do
+    text = re.split(r"[-–]|to", text, maxsplit=1)[0] if re.search(r"\d", text) else text
     text = re.sub(r"^(usd|eur|gbp|[$€£¥])|(usd|eur|gbp)$", "", text)
     match = re.fullmatch(_NUMBER + r"(k|m|mm|b|bn)?\+?", text)
     if not match:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import JSON, Connection, Row, Select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.sql.dml import Insert
 
 from storage import db
@@ -38,7 +39,7 @@ def insert_all(conn: Connection, writes: Sequence[Write], *, commit: bool = Fals
     for statement, rows in writes:
         if any(row.keys() != rows[0].keys() for row in rows):
             raise ValueError(f"{statement.table}: rows of one write must have the same columns")
-    try:
+    with _as_sqlalchemy_errors():
         if conn.dialect.name == "postgresql":
             with raw.pipeline(), raw.cursor() as cursor:  # type: ignore[union-attr]
                 for statement, rows in writes:
@@ -49,8 +50,20 @@ def insert_all(conn: Connection, writes: Sequence[Write], *, commit: bool = Fals
         else:
             for statement, rows in writes:
                 _sqlite_insert(raw, statement, rows, conn.dialect)  # type: ignore[arg-type]
-    except (psycopg.IntegrityError, sqlite3.IntegrityError) as exc:  # as SQLAlchemy raises it
+
+
+@contextmanager
+def _as_sqlalchemy_errors() -> Iterator[None]:
+    """The driver's errors as SQLAlchemy raises them, so callers tell a conflict (Integrity)
+    from a database in trouble (Operational: down, full, read-only) as everywhere else."""
+    try:
+        yield
+    except (psycopg.IntegrityError, sqlite3.IntegrityError) as exc:
         raise IntegrityError(str(exc), None, exc) from exc
+    except (psycopg.OperationalError, sqlite3.OperationalError) as exc:
+        raise OperationalError(str(exc), None, exc) from exc
+    except (psycopg.Error, sqlite3.Error) as exc:
+        raise DBAPIError(str(exc), None, exc) from exc
 
 
 def _sqlite_insert(
@@ -86,7 +99,13 @@ def read_locked(
     sql, constants = _compiled_query(query, conn.dialect)
     values = {k: _naive_utc(v) if isinstance(v, datetime) else v for k, v in params.items()}
     values = {**constants, **values}
-    with raw.pipeline(), raw.cursor() as lock, raw.cursor() as read, raw.cursor() as ids:  # type: ignore[union-attr]
+    with (
+        _as_sqlalchemy_errors(),
+        raw.pipeline(),  # type: ignore[union-attr]
+        raw.cursor() as lock,  # type: ignore[union-attr]
+        raw.cursor() as read,  # type: ignore[union-attr]
+        raw.cursor() as ids,  # type: ignore[union-attr]
+    ):
         lock.execute(db.ROUTING_LOCK_SQL)
         read.execute(sql, values)
         ids.execute(NEW_LEAD_IDS, {"n": new_ids})

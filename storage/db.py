@@ -3,7 +3,8 @@
 SQLite: WAL so readers never wait for the writer, a busy timeout instead of instant "database
 is locked", foreign keys on, and write transactions that start with BEGIN IMMEDIATE so two
 writers queue up rather than deadlock when both upgrade a read lock.
-PostgreSQL: psycopg 3; compare-and-set updates and SKIP LOCKED make several processes safe.
+PostgreSQL: psycopg 3; compare-and-set updates and SKIP LOCKED make several processes safe;
+connect and statement timeouts, so a frozen server fails requests instead of hanging them.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from sqlmodel import Session
 
 DEFAULT_DATABASE_URL = "sqlite:///leadrouter.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+PG_CONNECT_TIMEOUT_S = 5
+PG_STATEMENT_TIMEOUT_MS = 15_000  # the slowest query we run (a 90-day report) takes ~1 s
 
 
 def database_url(url: str | None = None) -> str:
@@ -34,9 +37,22 @@ def database_url(url: str | None = None) -> str:
 
 def make_engine(url: str | None = None, *, pool_size: int = 10) -> Engine:
     url = database_url(url)
-    if make_url(url).get_backend_name() == "sqlite":
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+    # A database that stops answering must not hold requests forever: connecting, waiting for
+    # a pooled connection and each statement give up (and the webhook answers 503, retry).
+    connect_args: dict[str, Any] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+    if "options" not in parsed.query:  # (options in the URL are the operator's: kept as given)
+        connect_args["options"] = f"-c statement_timeout={PG_STATEMENT_TIMEOUT_MS}"
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=20,
+        pool_pre_ping=True,
+        pool_timeout=PG_CONNECT_TIMEOUT_S,
+        connect_args=connect_args,
+    )
 
 
 def _sqlite_engine(url: str) -> Engine:

@@ -15,6 +15,7 @@ storage.lifecycle are, so the two agree.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
+    delete,
     func,
     insert,
     literal_column,
@@ -43,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from routing import Lead, RoutingConfig
+from routing.intake_notes import unreachable, with_notes
 from storage import bulk, load, outbox, rotations, rows
 from storage.bulk import Write
 from storage.models import (
@@ -97,8 +100,8 @@ def _batch_read(postgresql: bool = False) -> Any:
     return union_all(
         *branches,
         select(
-            literal_column("'k'"), IDEMPOTENCY.c.key, IDEMPOTENCY.c.response, no_time, no_int,
-            no_text,
+            literal_column("'k'"), IDEMPOTENCY.c.key, IDEMPOTENCY.c.response,
+            IDEMPOTENCY.c.created_at, no_int, no_text,
         ).where(keys),
         select(
             literal_column("'e'"), LEADS.c.email, no_json, LEADS.c.created_at, LEADS.c.id,
@@ -111,6 +114,7 @@ BATCH_READ, BATCH_READ_PG = _batch_read(), _batch_read(postgresql=True)
 INSERT_LEADS_WITH_IDS = insert(LEADS)
 INSERT_EVENTS, INSERT_OUTBOX = insert(EVENTS), insert(OUTBOX)
 INSERT_ASSIGNMENTS, INSERT_KEYS = insert(ASSIGNMENTS), insert(IDEMPOTENCY)
+DELETE_KEYS = delete(IDEMPOTENCY).where(IDEMPOTENCY.c.key.in_(bindparam("keys", expanding=True)))
 TOUCH = (
     update(LEADS)
     .where(LEADS.c.id == bindparam("lead_id"))
@@ -119,20 +123,34 @@ TOUCH = (
 )
 
 
+KEY_COLUMN_LENGTH = 300  # idempotency_keys.key: '<source>:<delivery id>'
+MAX_KEY_LENGTH = 255  # of a delivery id a sender chooses (source names are 40 at most)
+
+
 @dataclass(frozen=True)
 class IntakeRequest:
     """One lead as a webhook received it. `idempotency_key`: the provider's delivery id, the
     Idempotency-Key header or a hash of the body; a second delivery with it gets the first
-    answer."""
+    answer, within `key_expires_after` of the first when that is set (a hash of the body: the
+    same answers sent much later are a new touch). `notes`: what intake could not read
+    ("employees 'Prefer not to say' not understood"), for the reason and the trace."""
 
     lead: Lead
     source: str
     now: datetime
     idempotency_key: str | None = None
+    key_expires_after: timedelta | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def key(self) -> str | None:
-        return f"{self.source}:{self.idempotency_key}" if self.idempotency_key else None
+        if not self.idempotency_key:
+            return None
+        key = f"{self.source}:{self.idempotency_key}"
+        if len(key) > KEY_COLUMN_LENGTH:  # a long id from a body: its hash is as unique
+            digest = hashlib.sha256(self.idempotency_key.encode("utf-8", "surrogatepass"))
+            key = f"{self.source}:sha256-of-id:{digest.hexdigest()}"
+        return key
 
 
 @dataclass(frozen=True)
@@ -260,6 +278,7 @@ class _Batch:
     open_by_email: dict[str, tuple[int, datetime]] = field(default_factory=dict)
     spare_ids: list[int] = field(default_factory=list)  # PostgreSQL: lead ids drawn, not used
     largest_id: int = 0  # SQLite: the largest lead id in the table so far
+    expired: list[str] = field(default_factory=list)  # keys seen too long ago to be retries
 
     def __post_init__(self) -> None:
         self.state = LiveState(self.config)
@@ -274,8 +293,11 @@ class _Batch:
         outcomes: list[tuple[_NewLead | IntakeResult, bool]] = []  # (outcome, a replay?)
         for request in requests:
             key, email = request.key, request.lead.email
+            if key in seen and self._expired(request, seen[key][1]):
+                del seen[key]
+                self.expired.append(key)
             if key in seen:
-                outcomes.append((IntakeResult(**seen[key]), True))
+                outcomes.append((IntakeResult(**seen[key][0]), True))
                 continue
             if key in taken:  # the same delivery twice in one batch
                 outcomes.append((taken[key], True))
@@ -298,11 +320,22 @@ class _Batch:
                 taken[key] = outcome
         self._insert_waiting()
         self._write_routing_state(earliest)
+        if self.expired:  # rare: a key that is now a new delivery takes the old one's place
+            bulk.insert_all(conn, self.writes)
+            conn.execute(DELETE_KEYS, {"keys": self.expired})
+            self.writes = []
         self.writes.append((INSERT_KEYS, self.keys))
         bulk.insert_all(conn, self.writes, commit=True)
         return [_result(outcome, replayed) for outcome, replayed in outcomes]
 
-    def _read(self, earliest: datetime, window: timedelta) -> dict[str, dict[str, Any]]:
+    @staticmethod
+    def _expired(request: IntakeRequest, first_seen: datetime | None) -> bool:
+        expires = request.key_expires_after
+        return expires is not None and first_seen is not None and first_seen < request.now - expires
+
+    def _read(
+        self, earliest: datetime, window: timedelta
+    ) -> dict[str, tuple[dict[str, Any], datetime | None]]:
         """Load the routing state and the recent leads of the batch's emails; returns the
         stored answers of the batch's keys that were seen before."""
         requests = self.requests
@@ -318,13 +351,13 @@ class _Batch:
             )
         else:  # (SQLite: the write transaction already keeps every other writer out)
             found = self.conn.execute(BATCH_READ, params).all()
-        seen: dict[str, dict[str, Any]] = {}
+        seen: dict[str, tuple[dict[str, Any], datetime | None]] = {}
         recent = []
         for kind, key, blob, at, number, state in found:
             if self.state.take(kind, key, blob, at, number):
                 continue
             if kind == "k":
-                seen[key] = blob
+                seen[key] = (blob, at)
             elif kind == "n":
                 self.largest_id = number
             elif state in TOUCHABLE:
@@ -336,7 +369,11 @@ class _Batch:
 
     def _new(self, request: IntakeRequest) -> _NewLead:
         now, source = request.now, request.source
-        decision = self.state.decide(request.lead, now)
+        if request.lead.email or request.lead.phone:
+            decision = self.state.decide(request.lead, now)
+        else:  # stored all the same: a human in triage may find them another way
+            decision = unreachable(self.config)
+        decision = with_notes(decision, request.notes)
         values = rows.decided(self.config, decision, now)
         state, owner, pool, rule = values["state"], values["owner"], values["pool"], values["rule"]
         if holder := load.holder(owner, state):

@@ -27,6 +27,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             # Replicas started together would each create the tables and all but one crash:
             # the first migrates, the others wait here, then find the schema at head.
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            # a migration may rewrite a large table: no statement timeout (storage.db) here
+            connection.execute(text("SET LOCAL statement_timeout = 0"))
         command.upgrade(_config(connection), revision)
         if connection.dialect.name == "sqlite":
             # SQLite keeps no statistics unless told to gather them, and without them its

@@ -1,7 +1,9 @@
 """What can go wrong when a form provider delivers a lead, as types the web layer maps to HTTP.
 
-SignatureError -> 401, PayloadError -> 400, LeadValidationError -> 422, IgnoredEvent -> 202
-(acknowledge, store nothing), MissingSecretError -> 503 (our configuration, not the caller's).
+SignatureError -> 401, PayloadError -> 400, LeadValidationError -> 422 (a body that carries no
+lead at all), IgnoredEvent -> 202 (acknowledge, store nothing), MissingSecretError -> 503 (our
+configuration, not the caller's). A lead whose answers cannot all be read is no error: the
+answers are kept as written (bot.intake.validation).
 Messages never contain a secret or an expected signature.
 """
 
@@ -13,11 +15,13 @@ class IntakeError(Exception):
 
 
 class SignatureError(IntakeError):
-    """The request is not proven to come from the provider: missing, stale or wrong signature."""
+    """The request is not proven to come from the provider: missing, stale or wrong signature
+    (or token: `what` says which the source uses)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, what: str = "signature") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.what = what
 
 
 class MissingSecretError(IntakeError):
@@ -38,10 +42,14 @@ class IgnoredEvent(IntakeError):
 
 
 class UnknownProviderError(IntakeError, KeyError):
-    """No adapter under that name (the web layer answers 404)."""
+    """No adapter or configured source under that name (the web layer answers 404)."""
 
-    def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(f"unknown lead provider {name!r} (known: {', '.join(known)})")
+    def __init__(self, name: str, known: list[str], configured: list[str] | None = None) -> None:
+        text = f"unknown lead provider {name!r} (known: {', '.join(known)}"
+        if configured is not None:
+            listed = ", ".join(configured) if configured else "none"
+            text += f"; configured in intake.mappings: {listed}"
+        super().__init__(text + ")")
         self.name = name
 
     def __str__(self) -> str:  # KeyError would otherwise quote the whole message

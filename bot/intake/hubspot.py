@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.intake.errors import PayloadError
+from bot.intake.errors import PayloadError, SignatureError
 from bot.intake.mapping import FieldMapping, LeadCollector, ParsedLead, parse_time
 from bot.intake.signatures import (
     hmac_sha256,
@@ -103,8 +103,18 @@ def verify(
     timestamp = require_header(headers, TIMESTAMP_HEADER)
     signature = require_header(headers, SIGNATURE_HEADER)
     require_fresh(parse_timestamp(timestamp, TIMESTAMP_HEADER, milliseconds=True), now)
-    message = method.upper().encode() + signed_uri(url).encode() + body + timestamp.encode()
-    require_match(base64.b64encode(hmac_sha256(secret, message)).decode("ascii"), signature)
+    uri = signed_uri(url)
+    message = method.upper().encode() + uri.encode() + body + timestamp.encode()
+    try:
+        require_match(base64.b64encode(hmac_sha256(secret, message)).decode("ascii"), signature)
+    except SignatureError:
+        # the usual cause, once the secret is right: HubSpot signed another URL than ours
+        raise SignatureError(
+            f"signature does not match for the URL checked, {uri} — if HubSpot calls another "
+            "address (a reverse proxy in front of leadrouter), the proxy must pass the public "
+            "host as X-Forwarded-Host, the scheme as X-Forwarded-Proto, and a path prefix it "
+            "strips as X-Forwarded-Prefix (or set LEADROUTER_ROOT_PATH)"
+        ) from None
 
 
 def _property_value(value: Any) -> Any:

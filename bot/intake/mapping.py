@@ -10,23 +10,29 @@ Webflow label). The collector picks the lead field:
 4. otherwise the answer is kept in `custom` under a slug of its name, so rules can still read it.
 
 Names are compared case-insensitively, ignoring punctuation ("Company size?" == "company_size").
-`FieldMapping.paths` maps dot paths into the raw JSON (`data.contact.email`, `answers.0.value`)
-to lead fields, for tools without an adapter or for values an adapter does not read; a path
-that is missing in a delivery is skipped, not an error.
+`FieldMapping.paths` maps paths into the body (`data.contact.email`, `answers.0.value`,
+`fields[name=email].value`, see bot.intake.paths) to lead fields, for tools without an adapter
+or for values an adapter does not read; a path that is missing in a delivery is skipped, not
+an error. `with_defaults` then applies what a mapping says of the whole source: which
+deliveries are leads (`accept`), the form's name (`source`), numeric country codes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.intake.errors import IgnoredEvent
+from bot.intake.paths import MISSING, path_value, resolve_path
 from routing.field_mapping import IGNORE, FieldMapping, normalise_name
 from routing.lead import LEAD_FIELDS, NUMERIC_FIELDS
+from routing.normalize import country_from_number
 
-_MISSING = object()
+__all__ = ["MISSING", "path_value", "resolve_path"]  # (re-exported: bot.intake.paths)
 
 
 def slug(text: str) -> str:
@@ -78,7 +84,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "product": ("product interest", "product of interest", "interested in"),
     "score": ("lead score",),
     "language": ("preferred language", "hs language"),
-    "source": ("lead source", "utm source"),
+    "source": ("lead source", "form name", "form title"),
     "message": (
         "comments",
         "comment",
@@ -87,6 +93,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
         "how can we help",
         "how can we help you",
         "details",
+        "description",
     ),
 }
 
@@ -206,30 +213,6 @@ class LeadCollector:
         )
 
 
-def resolve_path(document: Any, path: str) -> Any:
-    """`data.contact.email`, `answers.0.value`, `items.-1.id`; returns _MISSING if absent."""
-    current = document
-    for part in path.split("."):
-        if isinstance(current, Mapping):
-            if part not in current:
-                return _MISSING
-            current = current[part]
-        elif isinstance(current, list):
-            try:
-                current = current[int(part)]
-            except (ValueError, IndexError):
-                return _MISSING
-        else:
-            return _MISSING
-    return current
-
-
-def path_value(document: Any, path: str) -> Any:
-    """Like resolve_path, but None when the path is missing."""
-    found = resolve_path(document, path)
-    return None if found is _MISSING else found
-
-
 def apply_paths(parsed: ParsedLead, document: Any, mapping: FieldMapping | None) -> ParsedLead:
     """Overlay the configured dot paths on what the adapter read; explicit paths win."""
     if mapping is None or not (
@@ -239,9 +222,10 @@ def apply_paths(parsed: ParsedLead, document: Any, mapping: FieldMapping | None)
     fields = dict(parsed.fields)
     custom = dict(fields.get("custom") or {})
     sources = dict(parsed.sources)
+    memo: dict[int, Any] = {}  # JSON texts in the body, decoded once
     for path, target in mapping.paths.items():
-        value = resolve_path(document, path)
-        if value is _MISSING or _is_empty(value) or target == IGNORE:
+        value = resolve_path(document, path, memo)
+        if value is MISSING or _is_empty(value) or target == IGNORE:
             continue
         if target.startswith("custom."):
             custom[target.removeprefix("custom.")] = value
@@ -258,6 +242,29 @@ def apply_paths(parsed: ParsedLead, document: Any, mapping: FieldMapping | None)
     if mapping.submitted_at_path:
         submitted_at = parse_time(path_value(document, mapping.submitted_at_path)) or submitted_at
     return ParsedLead(fields, delivery_id, submitted_at, sources)
+
+
+def with_defaults(parsed: ParsedLead, document: Any, mapping: FieldMapping | None) -> ParsedLead:
+    """What the mapping says of the whole source: raises IgnoredEvent for a delivery that
+    `accept` leaves out; the form's name as `source` when no answer gave one; numeric
+    country codes read as such when the form sends them."""
+    if mapping is None:
+        return parsed
+    for path, wanted in mapping.accept.items():
+        found = path_value(document, path)
+        if str(found) not in wanted:
+            raise IgnoredEvent(f"{path} is {found!r}, not {' or '.join(map(repr, wanted))}")
+    fields, sources = parsed.fields, parsed.sources
+    if mapping.source and _is_empty(fields.get("source")):
+        fields, sources = {**fields, "source": mapping.source}, {**sources, "source": "mapping"}
+    country = fields.get("country")
+    if mapping.numeric_country_codes and isinstance(country, int | str) and str(country).isdigit():
+        # (not a code: left as sent, and kept as not understood when the lead is read)
+        with suppress(ValueError):
+            fields = {**fields, "country": country_from_number(str(country))}
+    if fields is parsed.fields:
+        return parsed
+    return ParsedLead(fields, parsed.delivery_id, parsed.submitted_at, sources)
 
 
 def parse_time(value: Any) -> datetime | None:

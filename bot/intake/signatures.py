@@ -57,7 +57,7 @@ def epoch_seconds(now: datetime) -> float:
 
 def parse_timestamp(value: str, name: str, *, milliseconds: bool = False) -> float:
     """A unix time header as seconds; `milliseconds` for providers that send ms."""
-    if not value.isdigit() or len(value) > 16:
+    if not (value.isascii() and value.isdigit()) or len(value) > 16:  # not '²', not '٣'
         shown = value if len(value) <= 20 else value[:20] + "…"
         unit = "milliseconds" if milliseconds else "seconds"
         raise SignatureError(f"{name} is not a unix time in {unit}: {shown!r}")

@@ -14,7 +14,10 @@ Payload: `{"event_id", "event_type": "form_response", "form_response": {"form_id
 An answer's value sits under the key named by its `type` (text, email, number, boolean, date,
 url, file_url, phone_number, choice {label|other}, choices {labels, other}, payment).
 Answers match lead fields by `field.ref` or the question title; hidden fields by their name.
-A quiz score (`calculated.score`) is not read by default: map it with a path if you use it.
+Refs and titles come from `form_response.definition.fields`, matched by the answer's field id
+(as in Typeform's example payload, where an answer's `field` may carry only id and type).
+A quiz score (`calculated.score`, which may be below zero) is the lead's `score` unless an
+answer already gave one or a mapping says otherwise (`fields: {calculated.score: ignore}`).
 """
 
 from __future__ import annotations
@@ -75,9 +78,8 @@ def parse(payload: Any, mapping: FieldMapping | None = None) -> ParsedLead:
         raise IgnoredEvent(f"Typeform event_type {event_type!r} carries no finished response")
     response = payload["form_response"]
     definition = response.get("definition") or {}
-    titles = {
-        f.get("id"): f.get("title") for f in definition.get("fields") or [] if isinstance(f, dict)
-    }
+    # the questions, by id: an answer names its field by id (and often, not always, by ref)
+    questions = {f.get("id"): f for f in definition.get("fields") or [] if isinstance(f, dict)}
     collector = LeadCollector(NAME, mapping)
     answers = response.get("answers") or []
     if not isinstance(answers, list):
@@ -86,7 +88,8 @@ def parse(payload: Any, mapping: FieldMapping | None = None) -> ParsedLead:
         if not isinstance(answer, dict):
             continue
         question = answer.get("field") or {}
-        ref, title = question.get("ref"), titles.get(question.get("id"))
+        defined = questions.get(question.get("id")) or {}
+        ref, title = question.get("ref") or defined.get("ref"), defined.get("title")
         readable_ref = ref if ref and not _AUTO_REF.fullmatch(ref) else None
         label = readable_ref or title or ref or question.get("id") or "answer"
         collector.add(
@@ -98,6 +101,14 @@ def parse(payload: Any, mapping: FieldMapping | None = None) -> ParsedLead:
         )
     for key, value in (response.get("hidden") or {}).items():
         collector.add(value, names=[key], custom_key=key, describe=f"Typeform hidden field {key!r}")
+    calculated = response.get("calculated")
+    if isinstance(calculated, dict) and "score" in calculated:
+        collector.add(
+            calculated["score"],
+            names=["calculated.score", "score"],
+            custom_key="score",
+            describe="Typeform calculated.score",
+        )
     collector.default("source", definition.get("title"), "Typeform form title")
     return collector.result(
         delivery_id=payload.get("event_id") or response.get("token"),

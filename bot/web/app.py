@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.crm import outcomes
 from bot.runtime import Runtime
 from bot.web import webhooks
-from storage.db import ping
+from storage.health import check_readable, check_writable
 
 
 def create_app(runtime: Runtime, slack: APIRouter | None = None) -> FastAPI:
@@ -27,14 +27,16 @@ def create_app(runtime: Runtime, slack: APIRouter | None = None) -> FastAPI:
     if slack is not None:
         app.include_router(slack)
 
-    @app.get("/healthz", summary="Liveness and database check")
+    @app.get("/healthz", summary="Liveness, and a database that can be read and written")
     async def healthz() -> JSONResponse:
         try:
-            await run_in_threadpool(ping, runtime.engine)
+            await run_in_threadpool(check_readable, runtime.engine)
         except SQLAlchemyError as exc:
-            return JSONResponse(
-                {"status": "error", "database": type(exc).__name__}, status_code=503
-            )
+            return _unhealthy("cannot be read", exc)
+        try:
+            await run_in_threadpool(check_writable, runtime.engine, runtime.now())
+        except SQLAlchemyError as exc:  # read-only file or volume, full disk, a standby
+            return _unhealthy("cannot be written", exc)
         config = runtime.config
         slack = runtime.slack.health()
         if slack is not None:
@@ -58,3 +60,15 @@ def create_app(runtime: Runtime, slack: APIRouter | None = None) -> FastAPI:
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _unhealthy(what: str, exc: SQLAlchemyError) -> JSONResponse:
+    cause = getattr(exc, "orig", None) or exc
+    return JSONResponse(
+        {
+            "status": "error",
+            "database": type(exc).__name__,
+            "problem": f"the database {what}: {str(cause).splitlines()[0][:200]}",
+        },
+        status_code=503,
+    )

@@ -165,3 +165,62 @@ def test_submission_times_in_iso_or_epoch_are_read(value: object, iso: str) -> N
 @pytest.mark.parametrize("value", ["last tuesday", None, True, {"at": 1}])
 def test_unreadable_submission_time_is_none_not_an_error(value: object) -> None:
     assert parse_time(value) is None
+
+
+# --- paths that pick list items by a field's value (issue 13) ------------------------------
+
+# HubSpot's forms shape: "fields": [{"name": "email", "value": …}] (Forms API submissions)
+HUBSPOT_FORM = {
+    "fields": [
+        {"name": "firstname", "value": "Kim"},
+        {"name": "email", "value": "kim@acme.example"},
+    ]
+}
+CALENDLY_QA = {
+    "questions_and_answers": [
+        {"question": "Company size", "answer": "51 to 200", "position": 0},
+        {"question": "What brings you here?", "answer": "Routing", "position": 1},
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("document", "path", "expected"),
+    [
+        (HUBSPOT_FORM, "fields[name=email].value", "kim@acme.example"),
+        (HUBSPOT_FORM, "fields[name=EMAIL].value", "kim@acme.example"),  # as labels compare
+        (CALENDLY_QA, 'questions_and_answers[question="Company size"].answer', "51 to 200"),
+        (CALENDLY_QA, "questions_and_answers[question='What brings you here?'].answer", "Routing"),
+        (CALENDLY_QA, "questions_and_answers[-1].position", 1),
+        (
+            {"rawRequest": json.dumps({"q4_email": "a@b.example"})},
+            "rawRequest.q4_email",
+            "a@b.example",
+        ),
+        ({"1.3": "Alan"}, "1.3", "Alan"),  # Gravity Forms' dotted keys
+        ({"1.3": "Alan"}, '["1.3"]', "Alan"),
+    ],
+)
+def test_paths_pick_list_items_by_a_fields_value(document, path, expected) -> None:
+    assert resolve_path(document, path) == expected
+
+
+def test_a_path_matching_no_item_is_missing_not_an_error() -> None:
+    assert path_value(HUBSPOT_FORM, "fields[name=phone].value") is None
+
+
+def test_a_path_that_cannot_be_read_is_a_config_error_naming_file_and_line() -> None:
+    from routing import ConfigError
+    from routing.loader import parse_config
+    from tests.support.team import TEAM_YAML
+
+    text = TEAM_YAML + "intake:\n  mappings:\n    calendly:\n      paths: {'a[b=': email}\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "team.yml")
+    message = str(caught.value)
+    assert "team.yml" in message and "cannot read path" in message
+
+
+def test_a_token_source_must_name_its_own_secret() -> None:
+    with pytest.raises(ValidationError, match="secret_env of its own"):
+        FieldMapping.model_validate({"auth": {"token": {"header": "X-Token"}}})

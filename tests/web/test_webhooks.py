@@ -88,17 +88,18 @@ def test_a_body_over_the_limit_is_413(client, clock, runtime, engine):
     assert lead_count(engine) == 0
 
 
-def test_a_bad_field_is_422_naming_the_field(client, clock, engine):
-    response = post_lead(client, clock, {"email": "not-an-email", "employees": "lots"})
+def test_a_body_with_no_lead_at_all_is_422(client, clock, engine):
+    response = post_lead(client, clock, {})
     assert response.status_code == 422
-    fields = {f["field"] for f in response.json()["fields"]}
-    assert fields == {"email", "employees"}
+    assert "no answer could be read" in response.json()["fields"][0]["message"]
     assert lead_count(engine) == 0
 
 
-def test_an_unknown_provider_is_404(client, clock):
+def test_an_unknown_provider_is_404_listing_built_in_and_configured_sources(client, clock):
     response = client.post("/webhooks/leads/formstack", json={})
-    assert response.status_code == 404 and "typeform" in response.json()["error"]
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert "typeform" in error and "configured in intake.mappings: none" in error
 
 
 def test_healthz_checks_the_database(client):
@@ -121,15 +122,10 @@ def test_openapi_describes_the_webhook_body(client):
     assert "email" in body["content"]["application/json"]["schema"]["properties"]
 
 
-def test_a_lead_nobody_can_reach_is_refused_naming_what_is_missing(client, clock, engine):
+def test_a_lead_nobody_can_reach_is_stored_and_sent_to_triage_saying_why(client, clock, engine):
     response = post_lead(client, clock, {"company": "Acme", "employees": 40})
-    assert response.status_code == 422
-    assert response.json()["fields"] == [
-        {
-            "field": "email",
-            "message": "a lead needs an email address or a phone number",
-            "source": None,
-        }
-    ]
-    assert lead_count(engine) == 0
-    assert post_lead(client, clock, {"phone": "+1 555 0100"}).status_code == 202
+    assert response.status_code == 202
+    body = response.json()
+    assert (body["state"], body["owner"]) == ("triage", None)
+    assert body["reason"].startswith("no email or phone")
+    assert lead_count(engine) == 1
