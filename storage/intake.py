@@ -45,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from routing import Lead, RoutingConfig
+from routing.crm_config import CrmAnswer
 from routing.intake_notes import unreachable, with_notes
 from storage import bulk, load, outbox, rotations, rows
 from storage.bulk import Write
@@ -133,7 +134,9 @@ class IntakeRequest:
     Idempotency-Key header or a hash of the body; a second delivery with it gets the first
     answer, within `key_expires_after` of the first when that is set (a hash of the body: the
     same answers sent much later are a new touch). `notes`: what intake could not read
-    ("employees 'Prefer not to say' not understood"), for the reason and the trace."""
+    ("employees 'Prefer not to say' not understood"), for the reason and the trace. `crm`:
+    who the CRM says owns the lead (bot.crm.ownership, asked within the lead's budget), or
+    None when there is no CRM to ask."""
 
     lead: Lead
     source: str
@@ -141,6 +144,7 @@ class IntakeRequest:
     idempotency_key: str | None = None
     key_expires_after: timedelta | None = None
     notes: tuple[str, ...] = ()
+    crm: CrmAnswer | None = None
 
     @property
     def key(self) -> str | None:
@@ -370,7 +374,7 @@ class _Batch:
     def _new(self, request: IntakeRequest) -> _NewLead:
         now, source = request.now, request.source
         if request.lead.email or request.lead.phone:
-            decision = self.state.decide(request.lead, now)
+            decision = self.state.decide(request.lead, now, crm=request.crm)
         else:  # stored all the same: a human in triage may find them another way
             decision = unreachable(self.config)
         decision = with_notes(decision, request.notes)

@@ -15,6 +15,7 @@ read and written, and the endpoints (HubSpot's CRM v3 reference):
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from hubspot import HubSpot
@@ -49,25 +50,28 @@ class HubSpotCrm:
         self.portal_id = portal_id
         self.pace = HubSpotPace(burst) if burst > 0 else None
 
-    def _go(self, *, search: bool = False, routing: bool = False) -> None:
-        """Before each call: its place under HubSpot's limits (bot.crm.pacing)."""
+    def _go(self, *, search: bool = False, routing: bool = False, until: float = 0.0) -> None:
+        """Before each call: its place under HubSpot's limits (bot.crm.pacing); a routing
+        look-up may wait for it until `until` (time.monotonic(): the end of its budget)."""
         if self.pace is not None:
-            self.pace.before(search=search, routing=routing)
+            patience = max(0.0, until - time.monotonic()) if routing else 0.0
+            self.pace.before(search=search, routing=routing, patience=patience)
 
     # ------------------------------------------------------------ reading
 
     def find_owner(self, email: str | None, domain: str | None, timeout: float) -> Found | None:
+        until = time.monotonic() + timeout
         with hubspot_failure():
             if email:
-                contact = self._contact(email, timeout, routing=True)
+                contact = self._contact(email, timeout, routing=True, until=until)
                 owner = (contact or {}).get("hubspot_owner_id")
                 if owner:
                     return Found(str(owner), f"contact {email}")
             if domain:
-                self._go(search=True, routing=True)
+                self._go(search=True, routing=True, until=until)
                 found = self.client.crm.companies.search_api.do_search(
                     public_object_search_request=_search("domain", "EQ", domain),
-                    _request_timeout=timeout,
+                    _request_timeout=max(0.05, until - time.monotonic()),
                 ).results
                 owner = found[0].properties.get("hubspot_owner_id") if found else None
                 if owner:
@@ -98,9 +102,9 @@ class HubSpotCrm:
         return self._record(contact["id"], contact.get("hubspot_owner_id"))
 
     def _contact(
-        self, email: str, timeout: float, *, routing: bool = False
+        self, email: str, timeout: float, *, routing: bool = False, until: float = 0.0
     ) -> dict[str, Any] | None:
-        self._go(search=True, routing=routing)
+        self._go(search=True, routing=routing, until=until)
         found = self.client.crm.contacts.search_api.do_search(
             public_object_search_request=_search("email", "EQ", email),
             _request_timeout=timeout,

@@ -28,6 +28,7 @@ from bot.server import assemble
 from bot.settings import Settings
 from bot.slack.ids import Action, Command
 from bot.stats_render import headline, sections, text_table
+from crm_standins import HubSpotStandin
 from routing import RoutingConfig, load_config
 from slack_standin import SlackRequests, SlackStandin
 from storage import lifecycle, outbox
@@ -72,12 +73,16 @@ class Demo:
         self.clock = DemoClock(START)
         self.standin = SlackStandin().start()
         self._seed_slack()
+        self.hubspot = HubSpotStandin().start()
+        self._seed_hubspot()
         engine = make_engine(f"sqlite:///{workdir / 'demo.db'}")
         upgrade(engine)
         settings = Settings(
             slack_bot_token=self.standin.token,
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=self.standin.url,
+            hubspot_access_token=self.hubspot.token,
+            hubspot_api_url=self.hubspot.url,
             _env_file=None,  # type: ignore[call-arg]
             **SECRETS,
         )
@@ -105,6 +110,12 @@ class Demo:
         for channel in sorted(channels):
             self.standin.add_channel(channel, channel.removeprefix("C0DEMO").lower())
 
+    def _seed_hubspot(self) -> None:
+        """Ben and Priya are HubSpot owners; Ben owns Initech's company record."""
+        self.hubspot.add_owner("501", "ben@northwind.example", "Ben", "Carter")
+        self.hubspot.add_owner("502", "priya@northwind.example", "Priya", "Raman")
+        self.hubspot.add_company("initech.example", owner_id="501", name="Initech")
+
     # ------------------------------------------------------------ plumbing
 
     def start(self) -> None:
@@ -120,6 +131,7 @@ class Demo:
         self.thread.join(timeout=5)
         self.server.close()
         self.standin.stop()
+        self.hubspot.stop()
 
     @property
     def slack_names(self) -> dict[str, str]:
@@ -288,6 +300,20 @@ class Demo:
             ),
         )
         self.send(
+            "JSON: Alex Rivera, Initech",
+            forms.generic(
+                {
+                    "name": "Alex Rivera",
+                    "email": "alex@initech.example",
+                    "company": "Initech",
+                    "country": "US",
+                    "employees": 400,
+                },
+                SECRETS["webhook_secret"],
+                now(),
+            ),
+        )
+        self.send(
             "Typeform: Kim Lee writes again",
             forms.typeform(
                 {
@@ -374,6 +400,17 @@ class Demo:
         )
         new_owner = self.name(self.lead(hot["lead_id"]).owner)
         say(f"  Grace (manager) reassigns Sam's hot lead → {new_owner}, with her reason")
+
+        self.delivered()
+        contact = self.hubspot.contact("kim@brightpath.example") or {}
+        tasks = self.hubspot.tasks_of(contact["id"]) if contact else []
+        owner = {"501": "Ben Carter", "502": "Priya Raman"}.get(
+            str(contact.get("hubspot_owner_id")), "nobody"
+        )
+        say(
+            f"  HubSpot (written back through the outbox): kim@brightpath.example is owned by "
+            f"{owner}, with {len(tasks)} follow-up task due at the SLA"
+        )
 
         say("\n4. Nobody claims Ravi's lead; the escalation ladder climbs:")
         for minutes in (13, 23, 48):

@@ -17,6 +17,7 @@ from time import perf_counter
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,6 +27,7 @@ from bot.intake.signatures import header
 from bot.intake.sources import Source, Sources
 from bot.runtime import Runtime
 from routing import Lead
+from routing.crm_config import CrmAnswer
 from storage.intake import MAX_KEY_LENGTH, IntakeRequest
 
 log = logging.getLogger(__name__)
@@ -194,7 +196,10 @@ async def _receive(
             runtime, name, 400,
             f"Idempotency-Key is {len(sent_key)} characters long (at most {MAX_KEY_LENGTH})",
         )  # fmt: skip
-    lead_request = _request(runtime, source, received, body, now)
+    # the CRM's owner, within the lead's budget (crm.budget_ms), before the lead is stored: it
+    # decides the route. Nothing is answered yet, so a crash here leaves the sender to retry.
+    crm = await run_in_threadpool(runtime.crm.answer, received.lead) if runtime.crm else None
+    lead_request = _request(runtime, source, received, body, now, crm)
     try:
         # answered once the lead is committed; leads arriving together share a transaction
         async with asyncio.timeout(settings.database_timeout):
@@ -225,7 +230,12 @@ def _sent_key(source: Source, request: Request) -> str | None:
 
 
 def _request(
-    runtime: Runtime, source: Source, received: intake.Intake, body: bytes, now: Any
+    runtime: Runtime,
+    source: Source,
+    received: intake.Intake,
+    body: bytes,
+    now: Any,
+    crm: CrmAnswer | None = None,
 ) -> IntakeRequest:
     """The lead to store, with its delivery id. A sender without delivery ids gets one from a
     hash of the body: a retry is the same delivery, but only within intake.retry_window (the
@@ -237,7 +247,7 @@ def _request(
         expires = runtime.config.intake.retry_window
     return IntakeRequest(
         received.lead, source=source.name, now=now, idempotency_key=key,
-        key_expires_after=expires, notes=received.notes,
+        key_expires_after=expires, notes=received.notes, crm=crm,
     )  # fmt: skip
 
 
