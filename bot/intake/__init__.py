@@ -1,8 +1,10 @@
 """Lead intake: verify a form provider's webhook and turn its payload into a routing.Lead.
 
-Pure functions, no web framework: the FastAPI app calls `receive(...)` (or the pieces:
-`PROVIDERS[name].verify`, `.parse`, `apply_paths`, `to_lead`) and maps the exceptions in
-`bot.intake.errors` to HTTP answers. Time is an argument; nothing here reads a clock or the env.
+Pure functions, no web framework: the FastAPI app finds the source (`sources.Sources`: a
+built-in provider or an `intake.mappings` name, with its authentication), calls
+`receive(...)` (or the pieces: `.verify`, `body.decode_body`, `.parse`, `apply_paths`,
+`read_lead`) and maps the exceptions in `bot.intake.errors` to HTTP answers. Time is an
+argument; nothing here reads a clock or the env.
 """
 
 from bot.intake.errors import (
@@ -18,7 +20,7 @@ from bot.intake.errors import (
 from bot.intake.mapping import FieldMapping, ParsedLead, apply_paths, resolve_path
 from bot.intake.pipeline import Intake, decode_json, receive
 from bot.intake.registry import PROVIDERS, Adapter, get_adapter
-from bot.intake.validation import to_lead
+from bot.intake.validation import read_lead, to_lead
 
 __all__ = [
     "PROVIDERS",
@@ -37,6 +39,7 @@ __all__ = [
     "apply_paths",
     "decode_json",
     "get_adapter",
+    "read_lead",
     "receive",
     "resolve_path",
     "to_lead",

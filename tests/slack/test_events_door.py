@@ -42,6 +42,9 @@ def signed(body: bytes, content_type: str = "application/json", ts: str | None =
     ],
 )
 def test_malformed_or_unsigned_bodies_get_a_4xx_never_a_500(bot, body, headers, status):
+    stamp = headers.get("X-Slack-Request-Timestamp", "")
+    if stamp.isascii() and stamp.isdigit():  # signed at collection: sign now, or a suite that
+        headers = signed(body, headers["Content-Type"])  # runs over 5 minutes goes stale
     raw = {k: (v.encode("latin-1") if isinstance(v, str) else v) for k, v in headers.items()}
     response = bot.http.post("/slack/events", content=body, headers=raw)
     assert response.status_code == status, response.text
