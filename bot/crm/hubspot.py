@@ -19,6 +19,7 @@ import time
 from typing import Any
 
 from hubspot import HubSpot
+from hubspot.crm.contacts import ApiException as ContactsApiError
 from hubspot.crm.contacts import SimplePublicObjectInput as ContactChanges
 from hubspot.crm.contacts import SimplePublicObjectInputForCreate as NewContact
 from hubspot.crm.objects.tasks import BatchReadInputSimplePublicObjectId as ReadTasks
@@ -104,14 +105,21 @@ class HubSpotCrm:
     def _contact(
         self, email: str, timeout: float, *, routing: bool = False, until: float = 0.0
     ) -> dict[str, Any] | None:
-        self._go(search=True, routing=routing, until=until)
-        found = self.client.crm.contacts.search_api.do_search(
-            public_object_search_request=_search("email", "EQ", email),
-            _request_timeout=timeout,
-        ).results
-        if not found:
-            return None
-        return {"id": str(found[0].id), **(found[0].properties or {})}
+        """The contact with this email, read by it (GET …/contacts/{email}?idProperty=email):
+        not a search, so outside search's tight limit and its lagging index."""
+        self._go(routing=routing, until=until)
+        try:
+            found = self.client.crm.contacts.basic_api.get_by_id(
+                contact_id=email,
+                id_property="email",
+                properties=["email", "hubspot_owner_id"],
+                _request_timeout=timeout,
+            )
+        except ContactsApiError as exc:
+            if exc.status == 404:  # no contact has this email
+                return None
+            raise
+        return {"id": str(found.id), **(found.properties or {})}
 
     # ------------------------------------------------------------ writing
 

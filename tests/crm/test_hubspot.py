@@ -82,7 +82,7 @@ def test_an_owner_who_is_no_rep_routes_by_the_rules_and_says_who(hubspot):
 def test_a_slow_hubspot_does_not_hold_the_lead_and_the_trace_says_so(hubspot):
     hubspot.add_contact("kim@acme.com", owner_id="22")
     _crm, ownership = lookup(hubspot, SLOW)
-    hubspot.slow("contacts.search", 2.0)
+    hubspot.slow("contacts.get", 2.0)
     started = time.monotonic()
     answer = ownership.answer(Lead(email="kim@acme.com"))
     assert time.monotonic() - started < 1.0, "the lead waited for HubSpot (2 s)"
@@ -93,14 +93,14 @@ def test_a_slow_hubspot_does_not_hold_the_lead_and_the_trace_says_so(hubspot):
 def test_a_slow_answer_still_serves_the_next_lead_from_the_same_company(hubspot):
     hubspot.add_company("acme.com", owner_id="22")
     _crm, ownership = lookup(hubspot, SLOW)
-    hubspot.slow("contacts.search", 0.6)
+    hubspot.slow("contacts.get", 0.6)
     first = ownership.answer(Lead(email="kim@acme.com"))
     assert first is not None and first.rep_id is None  # not waited for
     hubspot.wait_for(lambda: ("kim@acme.com", "acme.com") in ownership.cache)  # it came
     again = ownership.answer(Lead(email="kim@acme.com"))
     assert again is not None and again.rep_id == "ben"
     assert again.why == "HubSpot: company acme.com is owned by Ben"
-    assert len(hubspot.calls("contacts.search")) == 1  # the second lead was answered from the cache
+    assert len(hubspot.calls("contacts.get")) == 1  # the second lead was answered from the cache
 
 
 @pytest.mark.parametrize(
@@ -205,8 +205,19 @@ def test_the_search_limit_is_a_wait_of_a_second(hubspot):
     crm, _ownership = lookup(hubspot)
     hubspot.rate_limits(search_per_second=0)
     with pytest.raises(Failed) as limited:
-        crm.find_record("kim@acme.com")
+        crm.find_owner(None, "acme.com", 1.0)
     assert limited.value.kind is Handling.rate_limited and limited.value.retry_after == 1.0
+
+
+def test_the_contact_is_read_by_its_email_not_searched(hubspot):
+    """Search allows a few calls a second and lags behind writes; a read by email does neither
+    (GET …/contacts/{email}?idProperty=email): only the company is searched."""
+    hubspot.add_contact("kim@acme.com")  # no owner: the company is asked next
+    hubspot.add_company("acme.com", owner_id="11")
+    answer = lookup(hubspot)[1].answer(Lead(email="kim@acme.com"))
+    assert answer is not None and answer.rep_id == "ana"
+    assert [c.status for c in hubspot.calls("contacts.get")] == [200]
+    assert hubspot.calls("contacts.search") == [] and len(hubspot.calls("companies.search")) == 1
 
 
 def test_a_missing_scope_is_given_up_naming_the_scope(hubspot):

@@ -53,6 +53,17 @@ def test_search_matches_email_whatever_its_case_and_returns_asked_properties(hub
     assert "firstname" not in props and props["hs_object_id"] == found.results[0].id
 
 
+def test_a_contact_is_read_by_its_email_with_id_property(hubspot, client):
+    contact_id = hubspot.add_contact("kim@acme.com", owner_id=None, firstname="Kim")
+    found = client.crm.contacts.basic_api.get_by_id(
+        contact_id="kim@acme.com", id_property="email", properties=["firstname"]
+    )
+    assert found.id == contact_id and found.properties["firstname"] == "Kim"
+    with pytest.raises(ApiException) as missing:
+        client.crm.contacts.basic_api.get_by_id(contact_id="nobody@acme.com", id_property="email")
+    assert missing.value.status == 404 and body_of(missing.value)["category"] == "OBJECT_NOT_FOUND"
+
+
 def test_search_pages_and_refuses_more_than_200_a_page(hubspot, client):
     for n in range(7):
         hubspot.add_company(f"c{n}.io")
