@@ -207,6 +207,7 @@ class Delivery:
                     message.id,
                     self.runtime.now() + timedelta(seconds=delay),
                     code,
+                    attempt=kind is Handling.transient,  # a rate limit is a wait, not a failure
                     in_doubt=doubt,
                 )
             metrics.notifications.labels(message.kind, "retry").inc()

@@ -81,6 +81,7 @@ def test_a_rate_limited_write_waits_hubspots_window_and_is_not_lost(bot, hubspot
     [message] = syncs(bot)
     assert message.status == "pending" and "429" in (message.last_error or "")
     assert message.next_attempt_at - bot.clock() == timedelta(seconds=10)
+    assert message.attempts == 0, "a wait HubSpot asked for is not a failed attempt (backoff)"
     hubspot.rate_limits(burst=100)
     later(bot, hubspot, 10)
     bot.deliver()
