@@ -51,6 +51,7 @@ from storage.models import CrmLink, LeadRow, OutboxMessage, SlackMessage
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=10)  # renewed every few seconds by the holder (bot.slack.dispatch)
+TELL_EVERY = 3600.0  # seconds between two triage notices of one cause of failure
 FIRST_RETRY = 5.0
 MAX_RETRY = 600.0
 USER_CACHE_SECONDS = 600
@@ -121,6 +122,7 @@ class Delivery:
         self._users: dict[str, tuple[float, bool]] = {}  # slack id -> (fetched at, reachable)
         self._next_probe: datetime | None = None
         self._http_client: httpx.Client | None = None  # outbound webhooks
+        self._told: dict[tuple[str, str], tuple[float, int]] = {}  # cause -> (told at, since)
 
     # ------------------------------------------------------------ one after another
 
@@ -231,10 +233,25 @@ class Delivery:
             exc_info=not isinstance(exc, SlackApiError | Failed),
         )
         if message.kind in OUTSIDE_SLACK:  # nobody sees these in Slack otherwise: say so
-            self._tell_triage_quietly(
-                f"⚠️ {OUTSIDE_SLACK[message.kind]} for lead {message.lead_id} failed for good "
-                f"({code[:200]}). Once the cause is fixed: `leadrouter outbox retry {message.id}`."
-            )
+            self._tell_failure(message, code)
+
+    def _tell_failure(self, message: OutboxMessage, code: str) -> None:
+        """Triage hears of a CRM write or webhook given up: once per cause in TELL_EVERY (a
+        refused CRM token fails every lead's write; the channel gets one message, not one a
+        lead), with how many more failed since and the command that sends them all again."""
+        cause = (message.kind, code[:200])
+        now = time.monotonic()
+        told_at, since = self._told.get(cause, (None, 0))
+        if told_at is not None and now - told_at < TELL_EVERY:
+            self._told[cause] = (told_at, since + 1)
+            return
+        self._told[cause] = (now, 0)
+        more = f" ({since} more failed the same way since the last notice)" if since else ""
+        self._tell_triage_quietly(
+            f"⚠️ {OUTSIDE_SLACK[message.kind]} for lead {message.lead_id} failed for good "
+            f"({code[:200]}){more}. Once the cause is fixed: `leadrouter outbox retry "
+            f"{message.id}`, or every one of them: `leadrouter outbox retry --kind {message.kind}`."
+        )
 
     def _release(self, message: OutboxMessage, reason: str) -> None:
         assert message.id is not None

@@ -130,3 +130,13 @@ def test_a_won_deal_closes_the_lead_of_its_contact(bot, hubspot):
         assert session.get(LeadRow, answer["lead_id"]).state == "won"  # type: ignore[union-attr]
     forged = {**headers, "X-HubSpot-Signature-v3": "AAAA"}
     assert bot.http.post("/webhooks/crm/hubspot", content=body, headers=forged).status_code == 401
+
+
+def test_a_refused_token_is_told_to_triage_once_not_once_a_lead(bot, hubspot, standin):
+    hubspot.break_token()
+    for n in range(5):
+        bot.post_lead(email=f"kim{n}@acme.com", name="Kim Lee")
+    bot.deliver()
+    assert {m.status for m in syncs(bot)} == {"dead"}
+    told = [m.text for m in standin.messages("C0TRIAGE") if "CRM write" in (m.text or "")]
+    assert len(told) == 1 and "leadrouter outbox retry --kind crm_sync" in told[0]
