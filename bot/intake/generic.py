@@ -37,6 +37,7 @@ TIMESTAMP_HEADER = "X-Leadrouter-Timestamp"
 SIGNATURE_HEADER = "X-Leadrouter-Signature"
 DELIVERY_ID_HEADER = "Idempotency-Key"
 _META = {"custom", "submitted_at", "idempotency_key"}
+SUBMISSION = "submission"  # custom.submission: a path-mapped tool's whole body, as sent
 
 
 def verify(
@@ -63,7 +64,9 @@ def verify(
 def parse(payload: Any, mapping: FieldMapping | None = None) -> ParsedLead:
     collector = LeadCollector(NAME, mapping)
     if mapping is not None and mapping.paths:
-        # another tool's JSON: the configured paths say what to read, the rest is not ours
+        # another tool's JSON: the configured paths say what to read, and the submission is
+        # kept whole as sent, so an answer no path names is not lost (custom.submission)
+        collector.custom[SUBMISSION] = payload
         return collector.result()
     if not isinstance(payload, dict):
         raise PayloadError("generic lead body must be a JSON object")

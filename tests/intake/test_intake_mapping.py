@@ -72,7 +72,8 @@ def test_any_json_tool_is_read_through_configured_paths() -> None:
         "FI",
     )
     assert lead.phone is None and lead.industry is None
-    assert lead.custom == {"raw_meta": {"id": 9001, "at": 1714555801000}}
+    # what the paths picked, and the submission whole, so no unmapped answer is lost
+    assert lead.custom == {"raw_meta": {"id": 9001, "at": 1714555801000}, "submission": DOC}
     assert intake.delivery_id == "9001"
     assert intake.submitted_at is not None and intake.submitted_at.year == 2024
 

@@ -434,6 +434,9 @@ def test_calendly_utm_parameters_are_fields_of_their_own(tools, clock, engine):
     assert (lead.data["utm_source"], lead.data["utm_campaign"]) == ("google", "spring-launch")
     assert lead.data["source"] == "Product demo"  # the form (event type), not the campaign
     assert lead.data["phone"] == "+1 404-555-1234"
+    # an answer no path names is not lost: the submission is kept whole, as Calendly sent it
+    kept = lead.data["custom"]["submission"]["payload"]["questions_and_answers"]
+    assert {"question": "Company size", "answer": "51 to 200", "position": 1} in kept
 
 
 @pytest.mark.parametrize("tool", ["calendly", "formspree"])
