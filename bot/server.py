@@ -52,6 +52,14 @@ def assemble(runtime: Runtime, *, scheduler: bool = True) -> Server:
             "Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET): leads are "
             "stored and routed, and their notifications wait in the outbox"
         )
+    for name, subscription in runtime.config.events.items():
+        if not settings.secret(subscription.secret_env):
+            log.warning(
+                "events.%s: %s is not set: its events are given up unsent (`leadrouter outbox "
+                "list --status dead`, then `outbox retry --kind webhook` once it is set)",
+                name,
+                subscription.secret_env,
+            )
     app = create_app(runtime, router(bolt, runtime) if bolt else None)
     background = Background(runtime, delivery).start() if scheduler else None
     server = Server(runtime, app, bolt, delivery, background)

@@ -66,8 +66,37 @@ def line_index(text: str) -> dict[Path_, int]:
 
 def lint(config: RoutingConfig, lines: dict[Path_, int] | None = None) -> list[Finding]:
     lines = lines or {}
-    findings = [*_rule_findings(config, lines), *_team_findings(config, lines)]
+    findings = [
+        *_rule_findings(config, lines),
+        *_team_findings(config, lines),
+        *_crm_findings(config, lines),
+    ]
     return sorted(findings, key=lambda f: (f.line or 0, f.severity))
+
+
+# --- CRM findings -----------------------------------------------------------------------------
+
+
+def _crm_findings(config: RoutingConfig, lines: dict[Path_, int]) -> list[Finding]:
+    """With `crm:`, CRM owners become reps by email: an active rep without one (and not named
+    in crm.owners) never gets a lead by CRM ownership, and nothing else would say so."""
+    if config.crm is None or not config.crm.read_owner:
+        return []
+    mapped = set(config.crm.owners.values())
+    findings = []
+    for key, rep in config.reps.items():
+        if rep.active and not rep.email and key not in mapped:
+            path: Path_ = ("reps", key)
+            findings.append(
+                Finding(
+                    "warning",
+                    path,
+                    _line(path, lines),
+                    f"rep {key!r} has no email: {config.crm.provider.value} owners cannot be "
+                    "matched to them (add `email:`, or name them in crm.owners)",
+                )
+            )
+    return findings
 
 
 # --- rule findings ----------------------------------------------------------------------------

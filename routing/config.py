@@ -318,6 +318,9 @@ class RoutingConfig(BaseModel):
                 "escalation",
             )
             need_person(pool.manager, "pools", key, "manager")
+        if self.crm is not None:
+            for crm_owner, rep_id in self.crm.owners.items():
+                need("rep", rep_id, self.reps, "crm", "owners", crm_owner)
         names: set[str] = set()
         for i, rule in enumerate(self.rules):
             if rule.name in names:

@@ -45,10 +45,12 @@ class CrmConfig(BaseModel):
     free_mail: frozenset[str] = Field(
         frozenset(), description="More free-mail domains, never taken for a company's"
     )
-    status: dict[str, str] = Field(
+    status: dict[
+        Literal["assigned", "claimed", "contacted", "won", "lost", "disqualified"], str
+    ] = Field(
         default_factory=dict,
-        description="Our state -> the CRM's lifecycle stage (HubSpot) or lead status "
-        "(Salesforce), for: assigned, claimed, contacted, won, lost, disqualified",
+        description="Our state -> the CRM's lead status (HubSpot hs_lead_status, Salesforce "
+        "Lead.Status), for: assigned, claimed, contacted, won, lost, disqualified",
     )
     task: bool = Field(True, description="Create a task for the owner, due at the claim SLA")
     outcomes: dict[Literal["won", "lost", "disqualified"], tuple[str, ...]] = Field(

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import time
 from datetime import datetime
 from typing import Any
@@ -71,12 +70,18 @@ def payload(event: Event, lead: LeadRow, config: RoutingConfig, link: CrmLink | 
 
 
 def send(
-    http: httpx.Client, url: str, secret_env: str, delivery_id: int, body: dict[str, Any]
+    http: httpx.Client,
+    url: str,
+    secret_env: str,
+    secret: str | None,
+    delivery_id: int,
+    body: dict[str, Any],
 ) -> int:
-    """POST one event; returns the receiver's status, or raises Failed saying what to do."""
-    secret = os.environ.get(secret_env)
+    """POST one event signed with `secret` (read from `secret_env`: the environment or .env);
+    returns the receiver's status, or raises Failed saying what to do. A missing secret is
+    given up (visible, and retried by command once set), not retried unseen for ever."""
     if not secret:
-        raise Failed(Handling.transient, f"{secret_env} is not set: nothing is signed or sent")
+        raise Failed(Handling.permanent, f"{secret_env} is not set: nothing is signed or sent")
     raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     timestamp = str(int(time.time()))
     signature = hmac.new(secret.encode(), timestamp.encode() + b"." + raw, hashlib.sha256)

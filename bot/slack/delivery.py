@@ -310,8 +310,10 @@ class Delivery:
             return Done("not sent: the event or its lead is gone")
         body = outbound.payload(*found[:2], self.runtime.config, found[2])
         assert message.id is not None
+        secret_env = subscription.secret_env
+        secret = self.runtime.settings.secret(secret_env)
         status = outbound.send(
-            self._http(), str(subscription.url), subscription.secret_env, message.id, body
+            self._http(), str(subscription.url), secret_env, secret, message.id, body
         )
         return Done(f"http_{status}")
 

@@ -629,3 +629,37 @@ def test_check_defaults_to_routing_yml_in_the_current_directory(
 def test_a_config_without_a_triage_channel_is_warned() -> None:
     text = CLEAN.replace("triage: {channel: C0TRIAGE}\n", "")
     assert [m for _s, _l, m in warnings_of(text) if "triage.channel" in m]
+
+
+# --- the CRM ---------------------------------------------------------------------------------
+
+
+def test_with_a_crm_a_rep_without_email_is_named_since_crm_owners_cannot_reach_them() -> None:
+    team = TEAM.replace(
+        "{name: Ana, slack_id: U0000001,", "{name: Ana, email: a@x.io, slack_id: U0000001,"
+    )
+    text = with_rules("  - name: all\n    pool: emea\n", team + "crm: {provider: hubspot}\n")
+    [finding] = check(text)
+    assert (finding.severity, finding.field, finding.line) == (
+        "warning",
+        "reps.bo",
+        line_of(text, "bo:"),
+    )
+    assert "rep 'bo' has no email: hubspot owners cannot be matched" in finding.message
+    named = text.replace(
+        "crm: {provider: hubspot}", "crm: {provider: hubspot, owners: {b@x.io: bo}}"
+    )
+    assert check(named) == []
+
+
+@pytest.mark.parametrize(
+    ("crm", "said"),
+    [
+        ("{provider: hubspot, owners: {b@x.io: boo}}", "crm.owners.b@x.io: unknown rep 'boo'"),
+        ("{provider: hubspot, status: {claimd: OPEN}}", "crm.status.claimd: Input should be"),
+    ],
+)
+def test_a_crm_typo_is_an_error_naming_the_field(crm: str, said: str, tmp_path: Path) -> None:
+    path = write(tmp_path, with_rules("  - name: all\n    pool: emea\n", TEAM + f"crm: {crm}\n"))
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 1 and said in result.output

@@ -134,3 +134,32 @@ def test_a_receiver_that_refuses_gives_the_event_up_visibly(hooked_bot, receiver
         'leadrouter_notifications_total{kind="webhook",result="dead"} 1.0'
         in bot.http.get("/metrics").text
     )
+
+
+def test_a_secret_in_the_env_file_signs_and_a_missing_one_is_given_up_visibly(
+    standin, tmp_path, now, receiver, monkeypatch
+):
+    """The secret may live in .env, as every other secret; without it nothing is signed or
+    sent, and the event is given up where `outbox list --status dead` shows it."""
+    monkeypatch.delenv("ZAPIER_SECRET", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(f"ZAPIER_SECRET={SECRET}\n")
+    subscriptions = (
+        f"events:\n  zapier: {{url: '{receiver.url}', secret_env: ZAPIER_SECRET, "
+        "events: [lead.received]}\n"
+        f"  make: {{url: '{receiver.url}', secret_env: MAKE_SECRET, events: [lead.received]}}\n"
+    )
+    bot = make_bot(
+        standin, tmp_path, now, parse_config(TEAM_YAML + subscriptions, "team.yml"),
+        _env_file=str(tmp_path / ".env"),
+    )  # fmt: skip
+    try:
+        feed_events(bot.runtime)
+        bot.post_lead(email="kim@acme.io", company="Acme")
+        settle(bot)
+        with Session(bot.engine) as session:
+            done = {m.target: (m.status, m.last_error) for m in session.exec(select(OutboxMessage))}
+        assert done["webhook:zapier"] == ("sent", "http_200")
+        assert done["webhook:make"] == ("dead", "MAKE_SECRET is not set: nothing is signed or sent")
+    finally:
+        bot.server.close()

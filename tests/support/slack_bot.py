@@ -87,8 +87,8 @@ def make_bot(  # type: ignore[no-untyped-def]
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=standin.url,
         webhook_secret=WEBHOOK_SECRET,
-        _env_file=None,  # type: ignore[call-arg]
-        **{"slack_pacing": False, **settings},  # the clock stands still: pacing has its tests
+        # no .env unless a test gives one; the clock stands still: pacing has its own tests
+        **{"_env_file": None, "slack_pacing": False, **settings},
     )
     clock = MovableClock(now)
     runtime = Runtime(settings=settings, config=config, engine=engine, clock=clock)
