@@ -9,8 +9,9 @@ import typer
 
 
 def demo() -> None:
-    """Run the whole product against a local Slack stand-in and tell what happened (no Slack
-    workspace needed; a few seconds)."""
+    """Run the whole product against local Slack and HubSpot stand-ins and tell what happened.
+
+    No Slack workspace or CRM is needed; it takes a few seconds."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from bot.demo.story import run_demo  # the stand-in and server load only when asked
 

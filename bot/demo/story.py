@@ -195,7 +195,8 @@ class Demo:
         say(
             f"leadrouter demo — {len(team.reps)} people in {len(team.pools)} pools, "
             f"{len(team.rules)} rules ({TEAM.name}); server {self.url}, Slack stand-in "
-            f"{self.standin.url}"
+            f"{self.standin.url}, HubSpot stand-in {self.hubspot.url} (nothing leaves this "
+            "machine)"
         )
         say(f"It is {now():%A %H:%M} UTC: 10:00 in New York, 16:00 in Paris, midnight in Tokyo.\n")
 
@@ -327,10 +328,13 @@ class Demo:
         )
 
         self.delivered()
-        dms = sum(
+        dms = sum(  # cards, not notes: a card has buttons
             1
             for c in self.standin.calls("chat.postMessage")
-            if c.ok and str(c.params.get("channel", "")).startswith("U")
+            if c.ok
+            and str(c.params.get("channel", "")).startswith("U")
+            and c.params.get("blocks")
+            and "button" in str(c.params.get("blocks"))
         )
         say(
             f"\n2. Cards are in Slack: {dms} DMs to owners plus a copy in each pool's channel "
