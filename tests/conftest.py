@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from storage.db import database_url, make_engine
 from storage.migrate import upgrade
+from tests.support.crm import running_hubspot, running_salesforce  # noqa: F401 (CRM stand-ins)
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 DATABASES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]

@@ -46,12 +46,6 @@ def quiet_afterwards(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         ownership.pool.shutdown(wait=True)
 
 
-@pytest.fixture(scope="session")
-def running_hubspot() -> Iterator[HubSpotStandin]:
-    with HubSpotStandin() as hubspot:
-        yield hubspot
-
-
 @pytest.fixture
 def hubspot(running_hubspot: HubSpotStandin) -> HubSpotStandin:
     running_hubspot.reset()
@@ -59,12 +53,6 @@ def hubspot(running_hubspot: HubSpotStandin) -> HubSpotStandin:
     running_hubspot.add_owner("22", "ben@sales.io", "Ben", "Carter")
     running_hubspot.add_owner("99", "someone@else.io", "Some", "One")
     return running_hubspot
-
-
-@pytest.fixture(scope="session")
-def running_salesforce() -> Iterator[SalesforceStandin]:
-    with SalesforceStandin() as salesforce:
-        yield salesforce
 
 
 @pytest.fixture

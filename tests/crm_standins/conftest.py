@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import requests
 from hubspot import HubSpot
@@ -11,12 +9,6 @@ from simple_salesforce import Salesforce
 
 from crm_standins.hubspot import HubSpotStandin
 from crm_standins.salesforce import SalesforceStandin
-
-
-@pytest.fixture(scope="session")
-def running_hubspot() -> Iterator[HubSpotStandin]:
-    with HubSpotStandin() as hubspot:
-        yield hubspot
 
 
 @pytest.fixture
@@ -29,12 +21,6 @@ def hubspot(running_hubspot: HubSpotStandin) -> HubSpotStandin:
 def client(hubspot: HubSpotStandin) -> HubSpot:
     """HubSpot's own Python client, pointed at the stand-in, without its retries."""
     return HubSpot(access_token=hubspot.token, host=hubspot.url, retry=False)
-
-
-@pytest.fixture(scope="session")
-def running_salesforce() -> Iterator[SalesforceStandin]:
-    with SalesforceStandin() as salesforce:
-        yield salesforce
 
 
 @pytest.fixture
