@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 import uvicorn
 from starlette.applications import Starlette
 
+from slack_standin.clock import StandinClock
+
 T = TypeVar("T")
 
 
@@ -83,26 +85,6 @@ class FaultPlan:
             self._faults.clear()
 
 
-class Clock:
-    """Real time plus an offset a test can advance (past a rate-limit window, a token's life)."""
-
-    def __init__(self) -> None:
-        self._offset = 0.0
-        self._lock = threading.Lock()
-
-    def now(self) -> float:
-        with self._lock:
-            return time.time() + self._offset
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._offset += seconds
-
-    def reset(self) -> None:
-        with self._lock:
-            self._offset = 0.0
-
-
 def correlation_id() -> str:
     return str(uuid.uuid4())
 
@@ -115,7 +97,7 @@ class StandinServer:
     def __init__(self, *, port: int = 0) -> None:
         self.requested_port = port
         self.lock = threading.RLock()
-        self.clock = Clock()
+        self.clock = StandinClock()  # real time plus an offset (a limit's window, a token's life)
         self.faults = FaultPlan()
         self.latency: tuple[float, float] | None = None
         self.log: list[Call] = []
