@@ -4,13 +4,16 @@ reps have emails (the CRM's owners are matched to them by email)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 
+from bot.crm.base import Crm
 from bot.crm.ownership import Ownership
 from crm_standins.hubspot import HubSpotStandin
 from crm_standins.salesforce import SalesforceStandin
 from routing import RoutingConfig
+from storage.models import LeadRow
 from tests.slack.conftest import running_standin, standin  # noqa: F401 (the Slack stand-in)
 from tests.support.team import team
 
@@ -59,3 +62,22 @@ def hubspot(running_hubspot: HubSpotStandin) -> HubSpotStandin:
 def salesforce(running_salesforce: SalesforceStandin) -> SalesforceStandin:
     running_salesforce.reset()
     return running_salesforce
+
+
+def ownership_of(crm: Crm, config: RoutingConfig) -> Ownership:
+    """The routing-time look-up over `crm`, its owners read as at start-up."""
+    ownership = Ownership(crm, config)
+    ownership.refresh_owners()
+    return ownership
+
+
+def assigned_lead(now: datetime, **fields: object) -> LeadRow:
+    """Kim Lee of Acme, assigned to Ana at `now` with a 30-minute claim SLA: what write-back
+    is given."""
+    values: dict[str, object] = {
+        "id": 12, "created_at": now, "source": "typeform", "email": "kim@acme.com",
+        "company": "Acme", "data": {"email": "kim@acme.com", "name": "Kim Lee"},
+        "state": "assigned", "owner": "ana", "reason": "North America → pool sales",
+        "claim_due_at": now + timedelta(minutes=30),
+    }  # fmt: skip
+    return LeadRow(**{**values, **fields})

@@ -17,7 +17,7 @@ from bot.slack.errors import Failed, Handling
 from crm_standins.hubspot import HubSpotStandin
 from routing import Lead, RoutingConfig
 from storage.models import LeadRow
-from tests.crm.conftest import crm_team
+from tests.crm.conftest import assigned_lead, crm_team, ownership_of
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
 # A budget no loaded test machine misses with two or three calls to a local server; the
@@ -32,19 +32,11 @@ def crm_of(hubspot: HubSpotStandin) -> HubSpotCrm:
 
 def lookup(hubspot: HubSpotStandin, config: RoutingConfig = CONFIG) -> tuple[HubSpotCrm, Ownership]:
     crm = crm_of(hubspot)
-    ownership = Ownership(crm, config)
-    ownership.refresh_owners()
-    return crm, ownership
+    return crm, ownership_of(crm, config)
 
 
 def lead(**fields) -> LeadRow:  # type: ignore[no-untyped-def]
-    values = {
-        "id": 12, "created_at": NOW, "source": "typeform", "email": "kim@acme.com",
-        "company": "Acme", "data": {"email": "kim@acme.com", "name": "Kim Lee"},
-        "state": "assigned", "owner": "ana", "reason": "North America → pool sales",
-        "claim_due_at": NOW + timedelta(minutes=30),
-    }  # fmt: skip
-    return LeadRow(**{**values, **fields})
+    return assigned_lead(NOW, **fields)
 
 
 # ---------------------------------------------------------------- ownership
