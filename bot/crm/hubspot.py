@@ -33,7 +33,7 @@ from bot.slack.errors import Failed, Handling
 TASK_TO_CONTACT = 204  # HubSpot-defined association type: task -> contact
 EXISTING_ID = re.compile(r"Existing ID:\s*(\d+)")
 BATCH = 100  # ids per batch read (HubSpot's batch endpoints take at most 100)
-TIMEOUT = 10.0  # seconds, for write-back calls (routing-time calls get the lead's budget)
+TIMEOUT = 10.0  # seconds, for write-back calls (routing-time calls get the question's time)
 
 
 class HubSpotCrm:
@@ -53,7 +53,7 @@ class HubSpotCrm:
 
     def _go(self, *, search: bool = False, routing: bool = False, until: float = 0.0) -> None:
         """Before each call: its place under HubSpot's limits (bot.crm.pacing); a routing
-        look-up may wait for it until `until` (time.monotonic(): the end of its budget)."""
+        look-up may wait for it until `until` (time.monotonic(): the end of its question)."""
         if self.pace is not None:
             patience = max(0.0, until - time.monotonic()) if routing else 0.0
             self.pace.before(search=search, routing=routing, patience=patience)

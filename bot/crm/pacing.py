@@ -13,10 +13,10 @@ window is a little longer than HubSpot's (the network can bring two calls closer
 Routing-time look-ups come first: write-back leaves them a share of each window
 (RESERVED_FOR_ROUTING) and waits for its turn, at most MAX_WAIT seconds in the delivery
 thread; a longer wait goes back to the outbox as a rate limit. A look-up waits for room only
-within what is left of its lead's budget (a burst of leads would otherwise skip the CRM after
-its second lead: two searches each, four a second); beyond that it is not made, and routing
-goes on by the rules. The pace is per process: replicas
-each keep their own, and a 429 is still waited out.
+within its question's time (bot.crm.ownership: the lead waits its budget, a later answer still
+fills the cache); beyond that it is not made. Either way a lead whose answer is not back within
+its budget is routed by the rules. The pace is per process: replicas each keep their own, and
+a 429 is still waited out.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class HubSpotPace:
 
     def before(self, *, search: bool, routing: bool, patience: float = 0.0) -> None:
         """Take a place for one call, waiting for it: write-back up to MAX_WAIT, a routing
-        look-up up to `patience` seconds (the rest of its lead's budget); else refused."""
+        look-up up to `patience` seconds (the rest of its question's time); else refused."""
         while True:
             with self.lock:
                 wait = self._wait(search, routing)
