@@ -12,6 +12,18 @@ from tests.support.team import team
 from tests.support.waiting import wait_until
 
 
+def pool_manager_team():  # type: ignore[no-untyped-def]
+    """The boss manages the overflow pool only (no top-level managers)."""
+    return team(
+        {
+            "managers: [U0BOSS]": "managers: []",
+            "overflow: {members: [mia], channel: C0OVER}": (
+                "overflow: {members: [mia], channel: C0OVER, manager: U0BOSS}"
+            ),
+        }
+    )
+
+
 def test_a_pool_member_cannot_reassign_a_colleagues_offered_lead_to_himself(bot):
     lead_id = bot.post_lead(email="kim@acme.io")["lead_id"]
     bot.deliver()
@@ -54,14 +66,7 @@ def test_reassigning_to_an_inactive_rep_is_refused_in_the_form(standin, tmp_path
 
 
 def test_a_pool_manager_manages_that_pools_leads_only(standin, tmp_path, now):
-    config = team(
-        {
-            "managers: [U0BOSS]": "managers: []",
-            "overflow: {members: [mia], channel: C0OVER}": (
-                "overflow: {members: [mia], channel: C0OVER, manager: U0BOSS}"
-            ),
-        }
-    )
+    config = pool_manager_team()
     bot = make_bot(standin, tmp_path, now, config)
     try:
         lead_id = bot.post_lead(email="kim@acme.io")["lead_id"]  # sales: not the boss's pool
@@ -76,14 +81,7 @@ def test_a_pool_manager_manages_that_pools_leads_only(standin, tmp_path, now):
 
 
 def test_a_pool_managers_team_board_shows_their_pool(standin, tmp_path, now):
-    config = team(
-        {
-            "managers: [U0BOSS]": "managers: []",
-            "overflow: {members: [mia], channel: C0OVER}": (
-                "overflow: {members: [mia], channel: C0OVER, manager: U0BOSS}"
-            ),
-        }
-    )
+    config = pool_manager_team()
     bot = make_bot(standin, tmp_path, now, config)
     try:
         bot.post_lead(email="kim@acme.io")  # a sales lead, for Ana
@@ -97,14 +95,7 @@ def test_a_pool_managers_team_board_shows_their_pool(standin, tmp_path, now):
 
 
 def test_routing_stats_shows_a_pool_manager_their_own_pools(standin, tmp_path, now):
-    config = team(
-        {
-            "managers: [U0BOSS]": "managers: []",
-            "overflow: {members: [mia], channel: C0OVER}": (
-                "overflow: {members: [mia], channel: C0OVER, manager: U0BOSS}"
-            ),
-        }
-    )
+    config = pool_manager_team()
     bot = make_bot(standin, tmp_path, now, config)
     try:
         bot.slack.command("U0BOSS", "/routing-stats")
